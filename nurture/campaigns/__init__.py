@@ -1,0 +1,1 @@
+"""Campaign definitions: the YAML format, its loader and validation."""

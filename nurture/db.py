@@ -1,0 +1,85 @@
+"""Engine, session factory and the unit of work.
+
+One session per unit of work, owned by the entry point (a request, an actor message, a CLI
+command): services take a ``Session`` and never commit. Work that must only happen once the
+data is durable — enqueueing a Dramatiq message — is registered with :func:`after_commit`
+and runs after the commit succeeded, never before (a worker must not race its own row).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+
+SessionFactory = sessionmaker[Session]
+_AFTER_COMMIT = "nurture.after_commit"
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets the web process read while the worker writes; foreign keys are off by
+    # default in SQLite and our ON DELETE rules depend on them.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def make_session_factory(engine: Engine) -> SessionFactory:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def is_postgres(session_or_engine: Session | Engine) -> bool:
+    bind = (
+        session_or_engine.get_bind()
+        if isinstance(session_or_engine, Session)
+        else session_or_engine
+    )
+    return bind.dialect.name == "postgresql"
+
+
+def after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the unit of work that owns ``session`` has committed."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+@contextmanager
+def unit_of_work(factory: SessionFactory) -> Iterator[Session]:
+    """Open a session, commit once at the end, then run the after-commit callbacks.
+
+    A callback that fails is logged and does not undo the commit: its work is
+    recoverable by design (the scheduler re-enqueues rows that never reached the broker).
+    """
+    session = factory()
+    try:
+        yield session
+        session.commit()
+        callbacks = session.info.pop(_AFTER_COMMIT, [])
+    except BaseException:
+        session.rollback()
+        session.info.pop(_AFTER_COMMIT, None)
+        raise
+    finally:
+        session.close()
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:
+            log.exception("after-commit callback failed; the next scheduler pass recovers it")

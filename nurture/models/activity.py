@@ -1,0 +1,67 @@
+"""Behaviour history and the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from nurture.models.base import Base, BigId, utcnow
+
+# Event types the system records itself (contract); others arrive through the API, CLI
+# and imports and are accepted as long as they look like identifiers.
+SYSTEM_EVENT_TYPES = (
+    "lead_created",
+    "consent_granted",
+    "consent_confirmed",
+    "consent_withdrawn",
+    "email_sent",
+    "email_opened",
+    "email_clicked",
+    "email_bounced",
+    "email_complained",
+    "unsubscribed",
+    "data_exported",
+    "data_rectified",
+    "erased",
+)
+CLASSIFICATIONS = ("human", "proxy", "scanner")
+
+
+class Event(Base):
+    """A behaviour event. After erasure `lead_id` is NULL and `data` empty: counts survive."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        Index(None, "lead_id", "occurred_at"),
+        Index(None, "type", "id"),
+        Index(None, "campaign_id", "step_id", "type"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id", ondelete="SET NULL"))
+    type: Mapped[str] = mapped_column(String(64))
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    campaign_id: Mapped[str | None] = mapped_column(String(100))
+    step_id: Mapped[str | None] = mapped_column(String(100))
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="SET NULL"), index=True
+    )
+    classification: Mapped[str | None] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16), default="system")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    """Who did what to which record. Holds no personal data (no email, name, or IP)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(50))
+    action: Mapped[str] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

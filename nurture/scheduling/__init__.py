@@ -1,0 +1,1 @@
+"""Pure scheduling: which step is due, conditions, exits and send windows."""
