@@ -1,0 +1,1 @@
+"""Consent: the append-only ledger, suppression, and signed links."""

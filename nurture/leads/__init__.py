@@ -1,0 +1,1 @@
+"""The prospect file: identity, normalisation, capture and behaviour events."""
