@@ -1,0 +1,103 @@
+"""Enrolling leads whose entry event happened and who match the campaign's `where`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from nurture.campaigns.registry import LoadedCampaign
+from nurture.consent.ledger import given_purposes
+from nurture.consent.suppression import suppressed_among
+from nurture.db import is_postgres
+from nurture.models import CampaignState, Enrolment, Event, Lead, new_public_id
+from nurture.scheduling.entry import matches_where
+
+BATCH = 5_000
+
+
+def lead_facts(lead: Lead) -> dict[str, Any]:
+    """The lead as `where:` filters see it."""
+    facts = lead.field_values()
+    facts.update(
+        score=lead.score, temperature=lead.temperature, lifecycle_stage=lead.lifecycle_stage
+    )
+    return facts
+
+
+def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> int:
+    dialect = postgresql if is_postgres(session) else sqlite
+    # executemany with RETURNING: SQLAlchemy batches it ("insertmanyvalues") and stays
+    # under SQLite's bound-parameter limit.
+    statement = dialect.insert(Enrolment).on_conflict_do_nothing().returning(Enrolment.id)
+    return len(session.execute(statement, rows).all())
+
+
+def enrol_from_events(
+    session: Session, item: LoadedCampaign, suppression_key: str, now: datetime
+) -> int:
+    """Consume entry events past the campaign's cursor; returns how many leads enrolled.
+
+    The cursor row is locked so two schedulers do not read the same events; the unique
+    (lead, campaign) key makes enrolment idempotent even so. Leads without consent for
+    the campaign's purpose, or suppressed, are not enrolled: the event is consumed.
+    """
+    campaign = item.campaign
+    state = session.get(CampaignState, campaign.id, with_for_update=True)
+    if state is None or state.paused:
+        return 0
+    enrolled = 0
+    while True:
+        events = session.execute(
+            select(Event.id, Event.lead_id)
+            .where(Event.type == campaign.entry.on, Event.id > state.entry_cursor)
+            .where(Event.occurred_at <= now, Event.lead_id.is_not(None))
+            .order_by(Event.id)
+            .limit(BATCH)
+        ).all()
+        if not events:
+            return enrolled
+        state.entry_cursor = events[-1].id
+        lead_ids = {lead_id for _, lead_id in events if lead_id is not None}
+        enrolled += _enrol_leads(session, item, lead_ids, suppression_key, now)
+        if len(events) < BATCH:
+            return enrolled
+
+
+def _enrol_leads(
+    session: Session, item: LoadedCampaign, lead_ids: set[int], suppression_key: str, now: datetime
+) -> int:
+    campaign = item.campaign
+    already = set(
+        session.scalars(
+            select(Enrolment.lead_id).where(
+                Enrolment.campaign_id == campaign.id, Enrolment.lead_id.in_(lead_ids)
+            )
+        )
+    )
+    leads = list(session.scalars(select(Lead).where(Lead.id.in_(lead_ids - already))))
+    consents = given_purposes(session, [lead.id for lead in leads])
+    suppressed = suppressed_among(session, suppression_key, [lead.email for lead in leads])
+    rows = [
+        {
+            "lead_id": lead.id,
+            "campaign_id": campaign.id,
+            "campaign_version": item.version,
+            "status": "active",
+            "steps_done": [],
+            "next_run_at": now,
+            "enrolled_at": now,
+            "updated_at": now,
+            "version": 1,
+            "public_id": new_public_id(),
+        }
+        for lead in leads
+        if campaign.purpose in consents[lead.id]
+        and lead.email not in suppressed
+        and lead.restricted_at is None
+        and matches_where(campaign.entry.where, lead_facts(lead))
+    ]
+    return _insert_ignoring_duplicates(session, rows) if rows else 0

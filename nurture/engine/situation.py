@@ -1,0 +1,108 @@
+"""Loading what the pure decision needs for a batch of enrolments, in a few queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from nurture.campaigns.schema import Campaign
+from nurture.consent.ledger import given_purposes
+from nurture.consent.suppression import suppressed_among
+from nurture.models import Enrolment, Event, Lead
+from nurture.scheduling.views import EnrolmentView, EventView, LeadView, Situation
+
+ENGAGEMENT_EVENTS = frozenset({"email_opened", "email_clicked"})
+
+
+def history_types(campaigns: Iterable[Campaign]) -> set[str]:
+    """Event types any condition or exit of these campaigns reads."""
+    types: set[str] = set()
+    for campaign in campaigns:
+        types.update(campaign.exit.events)
+        if any(step.if_ and step.if_.referenced_steps() for step in campaign.steps):
+            types.update(ENGAGEMENT_EVENTS)
+    return types
+
+
+@dataclass
+class BatchFacts:
+    leads: dict[int, Lead]
+    consents: dict[int, set[str]]
+    suppressed: set[str]
+    history: dict[int, list[EventView]]
+
+
+def load_facts(
+    session: Session,
+    enrolments: Sequence[Enrolment],
+    campaigns: Iterable[Campaign],
+    suppression_key: str,
+) -> BatchFacts:
+    lead_ids = {enrolment.lead_id for enrolment in enrolments}
+    leads = {lead.id: lead for lead in session.scalars(select(Lead).where(Lead.id.in_(lead_ids)))}
+    since = min((e.enrolled_at for e in enrolments), default=datetime.now(UTC))
+    emails = [lead.email for lead in leads.values()]
+    return BatchFacts(
+        leads=leads,
+        consents=given_purposes(session, lead_ids),
+        suppressed=suppressed_among(session, suppression_key, emails),
+        history=_history(session, lead_ids, history_types(campaigns), since),
+    )
+
+
+def _history(
+    session: Session, lead_ids: set[int], types: set[str], since: datetime
+) -> dict[int, list[EventView]]:
+    history: dict[int, list[EventView]] = defaultdict(list)
+    if not types or not lead_ids:
+        return history
+    rows = session.execute(
+        select(
+            Event.lead_id,
+            Event.type,
+            Event.occurred_at,
+            Event.campaign_id,
+            Event.step_id,
+            Event.classification,
+        ).where(Event.lead_id.in_(lead_ids), Event.type.in_(types), Event.occurred_at >= since)
+    )
+    for lead_id, event_type, occurred_at, campaign_id, step_id, classification in rows:
+        if lead_id is not None:
+            view = EventView(event_type, occurred_at, campaign_id, step_id, classification)
+            history[lead_id].append(view)
+    return history
+
+
+def lead_view(lead: Lead) -> LeadView:
+    return LeadView(
+        timezone=lead.timezone,
+        score=lead.score,
+        temperature=lead.temperature,
+        tags=frozenset(lead.tags or ()),
+        paused_until=lead.paused_until,
+        restricted=lead.restricted_at is not None,
+    )
+
+
+def situation_of(enrolment: Enrolment, campaign: Campaign, facts: BatchFacts) -> Situation:
+    lead = facts.leads[enrolment.lead_id]
+    return Situation(
+        enrolment=EnrolmentView(
+            enrolled_at=enrolment.enrolled_at,
+            last_step_at=enrolment.last_step_at,
+            steps_done=tuple(enrolment.steps_done or ()),
+        ),
+        lead=lead_view(lead),
+        history=tuple(
+            event
+            for event in facts.history.get(lead.id, ())
+            if event.occurred_at >= enrolment.enrolled_at
+        ),
+        consented=campaign.purpose in facts.consents.get(lead.id, set()),
+        suppressed=lead.email in facts.suppressed,
+    )

@@ -1,0 +1,1 @@
+"""The send path: claim a message row, re-check consent, render, send, record."""

@@ -1,0 +1,75 @@
+"""The message row's state machine, as conditional updates.
+
+Every transition names the state it leaves, so a message delivered twice by the broker,
+or handled by two threads at once, moves at most once: the loser's update matches no row.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from nurture.models import Message
+
+
+def _move(session: Session, message_id: int, from_status: str, **values: object) -> bool:
+    result = session.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.status == from_status)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def claim(session: Session, message_id: int, wall_now: datetime) -> bool:
+    return _move(
+        session,
+        message_id,
+        "queued",
+        status="sending",
+        claimed_at=wall_now,
+        attempts=Message.attempts + 1,
+        updated_at=wall_now,
+    )
+
+
+def release(
+    session: Session,
+    message_id: int,
+    wall_now: datetime,
+    *,
+    retry_at: datetime | None,
+    error: str | None = None,
+) -> bool:
+    """Back to `queued`: nothing was handed to the SMTP server."""
+    return _move(
+        session,
+        message_id,
+        "sending",
+        status="queued",
+        enqueued_at=retry_at,
+        last_error=error,
+        updated_at=wall_now,
+    )
+
+
+def finish(
+    session: Session,
+    message_id: int,
+    status: str,
+    wall_now: datetime,
+    *,
+    error: str | None = None,
+    response: str | None = None,
+) -> bool:
+    values: dict[str, object] = {"status": status, "updated_at": wall_now}
+    if error is not None:
+        values["last_error"] = error
+    if response is not None:
+        values["smtp_response"] = response
+    if status == "sent":
+        values["sent_at"] = wall_now
+    return _move(session, message_id, "sending", **values)

@@ -1,0 +1,65 @@
+"""Turning a message row into the exact email a lead receives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parseaddr
+
+from nurture.campaigns.schema import Campaign, Step
+from nurture.links import Links
+from nurture.mail.context import template_context
+from nurture.mail.message import OutgoingMail, domain_of
+from nurture.mail.render import Renderer
+from nurture.models import Lead, Message
+
+
+class MissingPostalAddress(RuntimeError):
+    def __init__(self) -> None:
+        super().__init__(
+            "NURTURE_POSTAL_ADDRESS is not set: every marketing email must carry the "
+            "sender's postal address (CAN-SPAM); set it and the queued mail goes out"
+        )
+
+
+@dataclass(frozen=True)
+class Composer:
+    renderer: Renderer
+    links: Links
+    postal_address: str | None
+
+    def marketing(
+        self, row: Message, lead: Lead, campaign: Campaign, step: Step, now: datetime
+    ) -> OutgoingMail:
+        if not self.postal_address:
+            raise MissingPostalAddress()
+        unsubscribe = self.links.unsubscribe(lead.public_id, campaign.purpose, campaign.id)
+        context = template_context(
+            lead.field_values(),
+            campaign,
+            step,
+            unsubscribe_url=unsubscribe,
+            preferences_url=self.links.preferences(lead.public_id),
+            postal_address=self.postal_address,
+        )
+        rendered = self.renderer.render(step.subject, step.template, context)
+        return OutgoingMail(
+            sender=campaign.sender,
+            to=lead.email,
+            subject=rendered.subject,
+            html=rendered.html,
+            text=rendered.text,
+            message_id=message_id_for(row, campaign.sender),
+            date=now,
+            reply_to=campaign.reply_to,
+            list_unsubscribe=unsubscribe,
+        )
+
+
+def message_id_for(row: Message, sender: str) -> str:
+    """Stable across retries: derived from the row, never from the serial id."""
+    return f"<{row.public_id}@{domain_of(parseaddr(sender)[1])}>"
+
+
+def envelope_sender(mail: OutgoingMail) -> str:
+    return parseaddr(mail.sender)[1]

@@ -1,0 +1,79 @@
+"""Editing a live campaign: leads continue by step id; removed steps are never re-sent."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from tests.pipeline import THREE_STEPS, Engine, add_lead, messages, write_campaign
+from tests.smtp_server import SmtpServer
+
+MONDAY = datetime(2026, 3, 30, 8, 0, tzinfo=UTC)
+
+EDITED = THREE_STEPS.replace(
+    """  - id: two
+    after: 2d
+    subject: "Two"
+    template: welcome/five_stages.html
+""",
+    "",
+).replace(
+    "steps:\n",
+    """steps:
+  - id: zero
+    after: 0m
+    subject: "Zero (new, before everyone's position)"
+    template: welcome/hello.html
+""",
+)
+
+
+def test_leads_mid_campaign_continue_by_step_id(engine: Engine, smtp_server: SmtpServer) -> None:
+    """v1 = one, two, three; v2 = zero, one, three. Nobody gets zero; two is skipped."""
+    path = write_campaign(engine.rt, THREE_STEPS)
+    first = add_lead(engine.rt, "first@example.com", MONDAY - timedelta(days=1))
+    engine.start_worker()
+    engine.schedule(MONDAY)  # first: one
+    engine.drain()
+    second = add_lead(engine.rt, "second@example.com", MONDAY - timedelta(days=3))
+    engine.schedule(MONDAY + timedelta(hours=1))  # second: one
+    engine.schedule(MONDAY + timedelta(days=2, hours=1))  # both: two
+    engine.drain()
+    assert sorted((r.lead_id, r.step_id) for r in messages(engine.rt)) == sorted(
+        [(first, "one"), (second, "one"), (first, "two"), (second, "two")]
+    )
+
+    path.write_text(EDITED)
+    engine.schedule(MONDAY + timedelta(days=2, hours=2))
+    for day in range(3, 8):
+        engine.schedule(MONDAY + timedelta(days=day, hours=1))
+    engine.drain()
+    sent = sorted((r.lead_id, r.step_id) for r in messages(engine.rt))
+    assert sent == sorted(
+        [
+            (first, "one"),
+            (second, "one"),
+            (first, "two"),
+            (second, "two"),
+            (first, "three"),
+            (second, "three"),
+        ]
+    )
+    assert len(smtp_server.messages) == 6
+
+
+def test_a_removed_step_is_skipped_for_leads_before_it(engine: Engine) -> None:
+    """A lead waiting for step two when two is removed goes on to three, never two."""
+    path = write_campaign(engine.rt, THREE_STEPS)
+    lead = add_lead(engine.rt, "waiting@example.com", MONDAY - timedelta(days=1))
+    engine.start_worker()
+    engine.schedule(MONDAY)
+    engine.drain()
+    path.write_text(THREE_STEPS.replace("id: two", "id: two-renamed"))
+    path.write_text(EDITED)
+    for day in range(1, 6):
+        engine.schedule(MONDAY + timedelta(days=day, hours=1))
+    engine.drain()
+    assert [(r.lead_id, r.step_id) for r in messages(engine.rt)] == [
+        (lead, "one"),
+        (lead, "three"),
+    ]

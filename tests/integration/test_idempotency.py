@@ -1,0 +1,124 @@
+"""Dramatiq delivers at least once; the database makes every step go out at most once."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from nurture.db import unit_of_work
+from nurture.models import Message
+from tests.conftest import RuntimeFactory
+from tests.pipeline import THREE_STEPS, Engine, add_lead, messages, write_campaign
+from tests.smtp_server import SmtpServer
+
+MONDAY = datetime(2026, 3, 30, 8, 0, tzinfo=UTC)
+
+
+def test_one_message_one_transaction(engine: Engine, smtp_server: SmtpServer) -> None:
+    """The same id enqueued twice, the actor called three times, four threads: one SMTP send."""
+    write_campaign(engine.rt, THREE_STEPS)
+    add_lead(engine.rt, "once@example.com", MONDAY - timedelta(days=1))
+    engine.hold_broker()
+    engine.schedule(MONDAY)
+    [row] = messages(engine.rt)
+
+    engine.rt.actors.send_messages.send([row.id])
+    engine.rt.actors.send_messages.send([row.id])
+    callers = [
+        threading.Thread(target=engine.rt.actors.send_messages, args=([row.id],)) for _ in range(3)
+    ]
+    engine.start_worker()  # four worker threads race the direct calls
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join()
+    engine.drain()
+
+    assert len(smtp_server.messages) == 1
+    [row] = messages(engine.rt)
+    assert (row.status, row.attempts) == ("sent", 1)
+
+
+def _concurrent_passes(engine: Engine, now: datetime, count: int) -> list[BaseException]:
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(count)
+
+    def run() -> None:
+        barrier.wait()
+        try:
+            engine.rt.scheduler_pass().run(engine.rt.campaigns(), now)
+        except Exception as error:  # a losing SQLite pass may fail; it must lose cleanly
+            errors.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+def test_concurrent_scheduler_passes_queue_each_step_once(engine: Engine) -> None:
+    """Two passes at the same instant: one message row per (enrolment, step)."""
+    write_campaign(engine.rt, THREE_STEPS)
+    for number in range(200):
+        add_lead(engine.rt, f"lead{number}@example.com", MONDAY - timedelta(days=1))
+    engine.hold_broker()
+    engine.schedule(MONDAY - timedelta(hours=1))  # enrol first; window still closed
+    _concurrent_passes(engine, MONDAY, 2)
+    _concurrent_passes(engine, MONDAY + timedelta(minutes=5), 2)  # and again, settled
+
+    rows = messages(engine.rt)
+    keys = [(row.enrolment_id, row.step_id) for row in rows]
+    assert len(keys) == len(set(keys)) == 200
+
+
+def test_skip_locked_splits_the_work(make_runtime: RuntimeFactory, pg_url: str) -> None:
+    """On PostgreSQL two concurrent passes both succeed, taking disjoint batches."""
+    rt = make_runtime(pg_url)
+    engine = Engine(rt)
+    write_campaign(rt, THREE_STEPS)
+    for number in range(300):
+        add_lead(rt, f"lead{number}@example.com", MONDAY - timedelta(days=1))
+    engine.hold_broker()
+    engine.schedule(MONDAY - timedelta(hours=1))
+    passes = [rt.scheduler_pass() for _ in range(2)]
+    for scheduler_pass in passes:
+        scheduler_pass.batch_size = 50
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def run(index: int) -> None:
+        barrier.wait()
+        try:
+            passes[index].run(rt.campaigns(), MONDAY)
+        except Exception as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with unit_of_work(rt.sessions) as session:
+        assert session.query(Message).count() == 300
+
+
+@pytest.mark.parametrize("repeat", [3])
+def test_actor_repeated_on_a_finished_row_does_nothing(
+    engine: Engine, smtp_server: SmtpServer, repeat: int
+) -> None:
+    """Re-delivering an id whose message was already sent changes nothing."""
+    write_campaign(engine.rt, THREE_STEPS)
+    add_lead(engine.rt, "again@example.com", MONDAY - timedelta(days=1))
+    engine.start_worker()
+    engine.schedule(MONDAY)
+    engine.drain()
+    [row] = messages(engine.rt)
+    for _ in range(repeat):
+        engine.rt.actors.send_messages.send([row.id])
+    engine.drain()
+    assert len(smtp_server.messages) == 1

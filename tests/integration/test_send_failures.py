@@ -1,0 +1,121 @@
+"""Transport failures end in a visible state: retried, failed and suppressed, or paused."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from nurture.consent.suppression import suppression_reason
+from nurture.db import unit_of_work
+from nurture.models import CampaignState, Event
+from tests import services
+from tests.conftest import RuntimeFactory
+from tests.pipeline import THREE_STEPS, Engine, add_lead, messages, write_campaign
+from tests.smtp_server import SmtpServer, free_port
+
+MONDAY = datetime(2026, 3, 30, 8, 0, tzinfo=UTC)
+
+
+def test_temporary_failures_are_retried(engine: Engine, smtp_server: SmtpServer) -> None:
+    """451 twice, then 250: delivered once, after three attempts."""
+    write_campaign(engine.rt, THREE_STEPS)
+    add_lead(engine.rt, "retry@example.com", MONDAY - timedelta(days=1))
+    smtp_server.fail_next(2, "451 4.3.0 mailbox busy, try later")
+    engine.start_worker()
+    engine.schedule(MONDAY)
+    smtp_server.wait_for(1)
+    engine.drain()
+    [row] = messages(engine.rt)
+    assert (row.status, row.attempts) == ("sent", 3)
+    assert len(smtp_server.messages) == 1
+
+
+def test_temporary_failures_give_up(engine: Engine, smtp_server: SmtpServer) -> None:
+    """A server that keeps answering 4xx: the row ends `failed` after max attempts."""
+    engine.rt.settings = engine.rt.settings.with_overrides(send_max_attempts=2)
+    write_campaign(engine.rt, THREE_STEPS)
+    add_lead(engine.rt, "never@example.com", MONDAY - timedelta(days=1))
+    smtp_server.fail_next(10, "421 4.7.0 too many connections")
+    engine.start_worker()
+    engine.schedule(MONDAY)
+    engine.drain()
+    [row] = messages(engine.rt)
+    assert (row.status, row.attempts) == ("failed", 2)
+    assert "gave up" in (row.last_error or "")
+    assert smtp_server.messages == []
+
+
+def test_hard_bounce_fails_and_suppresses(engine: Engine, smtp_server: SmtpServer) -> None:
+    """550 5.1.1: the row fails, the address is suppressed, a bounce event is recorded."""
+    write_campaign(engine.rt, THREE_STEPS)
+    lead_id = add_lead(engine.rt, "gone@example.com", MONDAY - timedelta(days=1))
+    smtp_server.reject("gone@example.com", "550 5.1.1 no such user")
+    engine.start_worker()
+    engine.schedule(MONDAY)
+    engine.drain()
+    [row] = messages(engine.rt)
+    assert row.status == "failed"
+    assert "gone@example.com" not in (row.last_error or "")  # addresses stay out of logs
+    with unit_of_work(engine.rt.sessions) as session:
+        key = engine.rt.settings.suppression_key
+        assert suppression_reason(session, key, "gone@example.com") == "bounced"
+        types = [e.type for e in session.query(Event).filter(Event.lead_id == lead_id)]
+    assert "email_bounced" in types
+
+
+def test_policy_rejection_pauses_the_campaign(engine: Engine, smtp_server: SmtpServer) -> None:
+    """550 5.7.1: the row fails, the campaign pauses, the lead is not suppressed."""
+    write_campaign(engine.rt, THREE_STEPS)
+    add_lead(engine.rt, "policy@example.com", MONDAY - timedelta(days=1))
+    add_lead(engine.rt, "other@example.com", MONDAY - timedelta(days=1))
+    smtp_server.reject("policy@example.com", "550 5.7.1 message refused by policy")
+    engine.start_worker()
+    engine.schedule(MONDAY)
+    engine.drain()
+    with unit_of_work(engine.rt.sessions) as session:
+        state = session.get_one(CampaignState, "drip")
+        assert state.paused
+        assert "5.7.1" in (state.pause_reason or "")
+        key = engine.rt.settings.suppression_key
+        assert suppression_reason(session, key, "policy@example.com") is None
+    statuses = {row.lead_id: row.status for row in messages(engine.rt)}
+    assert "failed" in statuses.values()
+    before = len(messages(engine.rt))
+    engine.schedule(MONDAY + timedelta(days=3))  # paused: nothing new is planned
+    assert len(messages(engine.rt)) == before
+
+
+def test_broker_down_while_scheduling(
+    make_runtime: RuntimeFactory, pg_url: str, redis_namespace: str, smtp_server: SmtpServer
+) -> None:
+    """Redis unreachable at enqueue: the row waits, and is sent once Redis is back."""
+    dead_redis = f"redis://127.0.0.1:{free_port()}/0"
+    down = Engine(
+        make_runtime(
+            pg_url, redis_url=dead_redis, smtp_url=smtp_server.url, redis_namespace=redis_namespace
+        )
+    )
+    write_campaign(down.rt, THREE_STEPS)
+    add_lead(down.rt, "patient@example.com", MONDAY - timedelta(days=1))
+    report = down.schedule(MONDAY)
+    assert report.queued == 1
+    assert report.enqueue_failures >= 1
+    [row] = messages(down.rt)
+    assert (row.status, row.enqueued_at) == ("queued", None)
+
+    back = Engine(
+        make_runtime(
+            pg_url,
+            redis_url=services.REDIS_URL,
+            smtp_url=smtp_server.url,
+            redis_namespace=redis_namespace,
+        )
+    )
+    back.start_worker()
+    report = back.schedule(MONDAY + timedelta(minutes=1))
+    assert report.requeued == 1
+    back.drain()
+    back.schedule(MONDAY + timedelta(minutes=2))  # a later pass does not send it again
+    back.drain()
+    assert [row.status for row in messages(back.rt)] == ["sent"]
+    assert len(smtp_server.messages) == 1
+    back.stop()
