@@ -1,0 +1,55 @@
+"""`nurture events add EMAIL TYPE [--at ISO8601] [--data JSON]`."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import click
+
+from nurture.cli.common import UserError, instant, runtime
+from nurture.db import unit_of_work
+from nurture.leads.events import BadEventType, check_external_event_type, record_event
+from nurture.leads.service import UnknownLead, get_lead
+
+
+def _data(text: str | None) -> dict[str, object]:
+    if text is None:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UserError(f"--data is not valid JSON: {error}") from None
+    if not isinstance(value, dict):
+        raise UserError("--data must be a JSON object, like '{\"minutes\": 20}'")
+    return value
+
+
+def register(cli: click.Group) -> None:
+    @cli.group()
+    def events() -> None:
+        """Behaviour events."""
+
+    @events.command("add")
+    @click.argument("email")
+    @click.argument("event_type", metavar="TYPE")
+    @click.option("--at", callback=instant, help="When it happened (ISO 8601) [default: now].")
+    @click.option("--data", help="Extra details as a JSON object.")
+    def add(email: str, event_type: str, at: datetime | None, data: str | None) -> None:
+        """Record a behaviour event (call_completed, meeting_no_show, converted, ...)."""
+        details = _data(data)
+        with runtime() as rt, unit_of_work(rt.sessions) as session:
+            try:
+                check_external_event_type(event_type)
+                lead = get_lead(session, email)
+                record_event(
+                    session,
+                    lead,
+                    event_type,
+                    occurred_at=at or rt.clock.now(),
+                    source="cli",
+                    data=details,
+                )
+            except (UnknownLead, BadEventType) as error:
+                raise UserError(str(error)) from None
+        click.echo(f"recorded {event_type}")

@@ -1,0 +1,18 @@
+"""The Flask application: public pages, signed links, tracking, API, admin."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from nurture.runtime import Runtime, runtime_from_env
+from nurture.web import health
+
+
+def create_app(runtime: Runtime | None = None) -> Flask:
+    rt = runtime or runtime_from_env()
+    app = Flask(__name__, template_folder=str(rt.settings.templates_dir / "pages"))
+    app.config["SECRET_KEY"] = rt.settings.secret_keys[0]
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024  # forms and API bodies; imports use the CLI
+    app.extensions["nurture"] = rt
+    app.register_blueprint(health.blueprint)
+    return app

@@ -1,0 +1,158 @@
+"""The `nurture` command as users run it: real processes, exit statuses, messages."""
+
+from __future__ import annotations
+
+import csv
+import email.policy
+import os
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, TEST_KEYS
+from tests.pipeline import THREE_STEPS
+
+NURTURE = str(Path(sys.executable).with_name("nurture"))
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """A project folder: the example purposes, the test campaign, the repo's templates."""
+    (tmp_path / "campaigns").mkdir()
+    shutil.copyfile(REPO / "campaigns/purposes.yaml", tmp_path / "campaigns/purposes.yaml")
+    (tmp_path / "campaigns/drip.yaml").write_text(THREE_STEPS)
+    return tmp_path
+
+
+def run(
+    workdir: Path, *args: str, database_url: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "NURTURE_DATABASE_URL": database_url or f"sqlite:///{workdir / 'nurture.db'}",
+        "NURTURE_SECRET_KEYS": ",".join(TEST_KEYS),
+        "NURTURE_SUPPRESSION_KEY": "cli-test-key",
+        "NURTURE_TEMPLATES_DIR": str(REPO / "templates"),
+        "NURTURE_POSTAL_ADDRESS": "Acme Ltd, Calle Mayor 1, Madrid",
+    }
+    env.pop("NURTURE_REDIS_URL", None)
+    env.pop("NURTURE_SMTP_URL", None)
+    return subprocess.run(
+        [NURTURE, *args],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_validate_reports_file_line_and_exits_1(workdir: Path) -> None:
+    """A good folder validates (0); a bad file gives file:line and exit 1."""
+    good = run(workdir, "campaigns", "validate")
+    assert good.returncode == 0, good.stdout + good.stderr
+    (workdir / "campaigns/broken.yaml").write_text(
+        THREE_STEPS.replace("id: drip", "id: broken").replace(
+            'hours: "09:00-17:00"', "hours: 10:30"
+        )
+    )
+    bad = run(workdir, "campaigns", "validate")
+    assert bad.returncode == 1
+    assert "broken.yaml:11:" in bad.stdout
+    assert "10:30" in bad.stdout
+
+
+def next_weekday_morning() -> str:
+    """10:00 UTC on a weekday after today: inside the test campaign's window."""
+    day = datetime.now(UTC).date() + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return f"{day.isoformat()}T10:00:00Z"
+
+
+def test_import_then_schedule_writes_to_the_outbox(workdir: Path) -> None:
+    """Upgrade, import with consent, one scheduler pass, and the mail lands in outbox/."""
+    # An import is not a double opt-in: this campaign enters on the import itself.
+    (workdir / "campaigns/drip.yaml").write_text(
+        THREE_STEPS.replace("on: consent_confirmed", "on: lead_created")
+    )
+    assert run(workdir, "db", "upgrade").returncode == 0
+    leads = workdir / "leads.csv"
+    leads.write_text(
+        "E-mail;Nombre;País;Empresa\nana@example.com;Ana;ES;Acme\nnot-an-email;X;ES;\n"
+        "ANA@Example.com;Ana María;ES;Acme\n",
+        encoding="utf-8",
+    )
+    imported = run(
+        workdir,
+        "leads",
+        "import",
+        str(leads),
+        "--source",
+        "fair",
+        "--purpose",
+        "newsletter",
+        "--basis",
+        "consent",
+        "--proof",
+        "signed sheet 2026",
+    )
+    assert imported.returncode == 0, imported.stderr
+    assert (
+        "created 1, updated 0, merged duplicates 1, consent recorded 1, rejected 1"
+        in imported.stdout
+    )
+    with open(workdir / "leads.csv.rejects.csv", newline="") as handle:
+        rejects = list(csv.DictReader(handle))
+    assert [(r["row"], r["email"]) for r in rejects] == [("3", "not-an-email")]
+
+    again = run(
+        workdir,
+        "leads",
+        "import",
+        str(leads),
+        "--purpose",
+        "newsletter",
+        "--basis",
+        "consent",
+        "--proof",
+        "signed sheet 2026",
+    )
+    assert "created 0, updated 1" in again.stdout
+    assert "consent recorded 0" in again.stdout
+
+    passed = run(workdir, "scheduler", "--once", "--now", next_weekday_morning())
+    assert passed.returncode == 0, passed.stderr
+    assert "enrolled 1, queued 1" in passed.stdout
+    outbox = list((workdir / "outbox").glob("*.eml"))
+    assert len(outbox) == 1  # the embedded broker sends inside the same process
+    mail = BytesParser(policy=email.policy.default).parsebytes(outbox[0].read_bytes())
+    assert mail["Subject"] == "One for Ana María"  # the later row's name merged in
+
+
+def test_events_add_refuses_unknown_leads_and_types(workdir: Path) -> None:
+    """Bad input is a one-line error and exit status 1, never a traceback."""
+    assert run(workdir, "db", "upgrade").returncode == 0
+    unknown = run(workdir, "events", "add", "nobody@example.com", "call_completed")
+    assert unknown.returncode == 1
+    assert "no lead with the address" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
+    bad_json = run(workdir, "events", "add", "nobody@example.com", "x_y", "--data", "{nope")
+    assert bad_json.returncode == 1
+    assert "--data is not valid JSON" in bad_json.stderr
+    forged = run(workdir, "events", "add", "nobody@example.com", "consent_confirmed")
+    assert forged.returncode == 1
+    assert "recorded by nurture itself" in forged.stderr
+
+
+def test_usage_errors_exit_2(workdir: Path) -> None:
+    """Wrong usage is exit status 2, as the contract says."""
+    assert run(workdir, "scheduler", "--now", "2026-03-30T08:00:00Z").returncode == 2
+    assert run(workdir, "leads", "import", "x.csv", "--purpose", "newsletter").returncode == 2
+    assert run(workdir, "no-such-command").returncode == 2
