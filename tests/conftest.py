@@ -16,7 +16,8 @@ from tests.pipeline import Engine
 if TYPE_CHECKING:
     from tests.smtp_server import SmtpServer
 
-pytest_plugins = ["tests.smtp_server"]  # the `smtp_server` fixture
+# `smtp_server`, and `browser`/`page` (headless Chromium) for e2e tests
+pytest_plugins = ["tests.smtp_server", "tests.browser"]
 
 REPO = Path(__file__).resolve().parent.parent
 TEST_KEYS = ("test-signing-key-newest", "test-signing-key-older")

@@ -6,6 +6,7 @@ from flask import Flask
 
 from nurture.runtime import Runtime, runtime_from_env
 from nurture.web import health
+from nurture.web.csrf import csrf
 
 
 def create_app(runtime: Runtime | None = None) -> Flask:
@@ -14,5 +15,6 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app.config["SECRET_KEY"] = rt.settings.secret_keys[0]
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024  # forms and API bodies; imports use the CLI
     app.extensions["nurture"] = rt
+    csrf.init_app(app)
     app.register_blueprint(health.blueprint)
     return app
