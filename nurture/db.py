@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -38,8 +38,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def lock_for_writing(session: Session) -> None:
+    """Serialise this unit of work with other writers from its start (SQLite only).
+
+    Two scheduler passes that read the same due rows and then both wrote would apply the
+    same step twice. A write statement takes SQLite's write lock, so one that changes
+    nothing, issued first, makes a concurrent pass wait here until this one has committed,
+    and then read its result. (Python's sqlite3 begins the transaction just before it.)
+    PostgreSQL needs nothing: the planner's FOR UPDATE SKIP LOCKED keeps passes apart.
+    """
+    if not is_postgres(session):
+        session.execute(text("UPDATE campaign_states SET paused = paused WHERE 0 = 1"))
 
 
 def make_session_factory(engine: Engine) -> SessionFactory:

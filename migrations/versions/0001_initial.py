@@ -152,7 +152,6 @@ def upgrade() -> None:
         sa.Column("last_step_at", nurture.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("exit_reason", sa.String(length=200), nullable=True),
         sa.Column("updated_at", nurture.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["lead_id"], ["leads.id"], name=op.f("fk_enrolments_lead_id_leads"), ondelete="CASCADE"
         ),

@@ -41,7 +41,6 @@ def sync_campaign_states(
                 .where(Enrolment.campaign_id == item.campaign.id, Enrolment.status == "active")
                 .values(
                     next_run_at=func.coalesce(Enrolment.last_step_at, Enrolment.enrolled_at),
-                    version=Enrolment.version + 1,
                 )
                 .execution_options(synchronize_session=False)
             )

@@ -6,13 +6,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from nurture.campaigns.registry import LoadedCampaign
 from nurture.consent.ledger import given_purposes
 from nurture.consent.suppression import suppressed_among
-from nurture.db import is_postgres
+from nurture.db import lock_for_writing
+from nurture.engine.bulk import insert_ignoring_conflicts
 from nurture.models import CampaignState, Enrolment, Event, Lead, new_public_id
 from nurture.scheduling.entry import matches_where
 
@@ -28,14 +28,6 @@ def lead_facts(lead: Lead) -> dict[str, Any]:
     return facts
 
 
-def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> int:
-    dialect = postgresql if is_postgres(session) else sqlite
-    # executemany with RETURNING: SQLAlchemy batches it ("insertmanyvalues") and stays
-    # under SQLite's bound-parameter limit.
-    statement = dialect.insert(Enrolment).on_conflict_do_nothing().returning(Enrolment.id)
-    return len(session.execute(statement, rows).all())
-
-
 def enrol_from_events(
     session: Session, item: LoadedCampaign, suppression_key: str, now: datetime
 ) -> int:
@@ -46,6 +38,7 @@ def enrol_from_events(
     the campaign's purpose, or suppressed, are not enrolled: the event is consumed.
     """
     campaign = item.campaign
+    lock_for_writing(session)
     state = session.get(CampaignState, campaign.id, with_for_update=True)
     if state is None or state.paused:
         return 0
@@ -91,7 +84,6 @@ def _enrol_leads(
             "next_run_at": now,
             "enrolled_at": now,
             "updated_at": now,
-            "version": 1,
             "public_id": new_public_id(),
         }
         for lead in leads
@@ -100,4 +92,4 @@ def _enrol_leads(
         and lead.restricted_at is None
         and matches_where(campaign.entry.where, lead_facts(lead))
     ]
-    return _insert_ignoring_duplicates(session, rows) if rows else 0
+    return len(insert_ignoring_conflicts(session, Enrolment.__table__, rows))  # type: ignore[arg-type]

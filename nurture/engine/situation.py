@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 from nurture.campaigns.schema import Campaign
 from nurture.consent.ledger import given_purposes
 from nurture.consent.suppression import suppressed_among
-from nurture.models import Enrolment, Event, Lead
-from nurture.scheduling.views import EnrolmentView, EventView, LeadView, Situation
+from nurture.engine.due import Due
+from nurture.models import Event, Lead
+from nurture.scheduling.views import EventView, LeadView, Situation
 
 ENGAGEMENT_EVENTS = frozenset({"email_opened", "email_clicked"})
 
@@ -35,13 +36,15 @@ class BatchFacts:
     consents: dict[int, set[str]]
     suppressed: set[str]
     history: dict[int, list[EventView]]
+    count_machines: bool = False  # NURTURE_COUNT_MACHINE_ENGAGEMENT
 
 
 def load_facts(
     session: Session,
-    enrolments: Sequence[Enrolment],
+    enrolments: Sequence[Due],
     campaigns: Iterable[Campaign],
     suppression_key: str,
+    count_machines: bool = False,
 ) -> BatchFacts:
     lead_ids = {enrolment.lead_id for enrolment in enrolments}
     leads = {lead.id: lead for lead in session.scalars(select(Lead).where(Lead.id.in_(lead_ids)))}
@@ -52,6 +55,7 @@ def load_facts(
         consents=given_purposes(session, lead_ids),
         suppressed=suppressed_among(session, suppression_key, emails),
         history=_history(session, lead_ids, history_types(campaigns), since),
+        count_machines=count_machines,
     )
 
 
@@ -89,14 +93,10 @@ def lead_view(lead: Lead) -> LeadView:
     )
 
 
-def situation_of(enrolment: Enrolment, campaign: Campaign, facts: BatchFacts) -> Situation:
+def situation_of(enrolment: Due, campaign: Campaign, facts: BatchFacts) -> Situation:
     lead = facts.leads[enrolment.lead_id]
     return Situation(
-        enrolment=EnrolmentView(
-            enrolled_at=enrolment.enrolled_at,
-            last_step_at=enrolment.last_step_at,
-            steps_done=tuple(enrolment.steps_done or ()),
-        ),
+        enrolment=enrolment.view(),
         lead=lead_view(lead),
         history=tuple(
             event
@@ -105,4 +105,5 @@ def situation_of(enrolment: Enrolment, campaign: Campaign, facts: BatchFacts) ->
         ),
         consented=campaign.purpose in facts.consents.get(lead.id, set()),
         suppressed=lead.email in facts.suppressed,
+        count_machines=facts.count_machines,
     )

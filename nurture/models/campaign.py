@@ -60,11 +60,6 @@ class Enrolment(Base):
     last_step_at: Mapped[datetime | None]
     exit_reason: Mapped[str | None] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    # Optimistic lock: on SQLite (no SKIP LOCKED) two scheduler passes that read the same
-    # row cannot both advance it; the loser's batch rolls back and is retried.
-    version: Mapped[int] = mapped_column(default=1)
-
-    __mapper_args__ = {"version_id_col": version}
 
 
 class Message(Base):
