@@ -28,3 +28,10 @@ class Links:
 
     def confirm(self, lead_public_id: str, purposes: list[str]) -> str:
         return f"{self.base_url}/confirm/{self.tokens.sign('confirm', [lead_public_id, purposes])}"
+
+    def erase(self, lead_public_id: str) -> str:
+        return f"{self.base_url}/erase/{self.tokens.sign('erase', lead_public_id)}"
+
+    def address(self, change_public_id: str) -> str:
+        """Confirms a changed address; the token names the pending change, not the lead."""
+        return f"{self.base_url}/address/{self.tokens.sign('address', change_public_id)}"

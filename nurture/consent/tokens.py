@@ -22,6 +22,7 @@ LIFETIMES: dict[str, int] = {
     "unsubscribe": 400 * DAY,  # "at least a year": a mail read late must still work
     "preferences": 30 * DAY,  # preference centre and my-data pages
     "erase": 1 * DAY,  # the explicit confirmation step of an erasure
+    "address": 7 * DAY,  # double opt-in of a changed address; overridden like "confirm"
     "click": 400 * DAY,
     "open": 400 * DAY,
 }
@@ -48,6 +49,7 @@ class Tokens:
         self._lifetimes = {
             **LIFETIMES,
             "confirm": int(timedelta(days=confirm_days).total_seconds()),
+            "address": int(timedelta(days=confirm_days).total_seconds()),
         }
 
     def sign(self, purpose: str, payload: Any) -> str:

@@ -1,0 +1,1 @@
+"""Data-subject rights and retention: export, rectification, erasure, purge, art. 30."""

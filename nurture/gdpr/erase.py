@@ -1,0 +1,71 @@
+"""Erasure (GDPR art. 17): delete the person, keep only the keyed hash and the counts.
+
+1. queued mail for the lead is cancelled; every message row keeps only its campaign,
+   step and status (context, SMTP answers and errors can hold the address: cleared);
+2. event details are cleared (the rows stay for aggregate reports, without identity);
+3. the address goes on the suppression list as `erased` (an HMAC: a re-import or a
+   re-subscription never mails it again) unless this is a retention purge;
+4. the lead row is deleted: the database cascades to the ledger, consent states,
+   enrolments and pending address changes, and detaches events and messages
+   (every foreign key to `leads.id` is ON DELETE CASCADE or SET NULL);
+5. the audit log and an `erased` event record that it happened, with no personal data.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from nurture.audit import audit
+from nurture.consent.suppression import suppress
+from nurture.leads.events import record_event
+from nurture.models import Event, Lead, Message
+from nurture.prospects.ratelimit import forget_address
+
+
+def _scrub(session: Session, lead_id: int, wall_now: datetime) -> int:
+    session.execute(
+        update(Message)
+        .where(Message.lead_id == lead_id)
+        .values(context={}, smtp_response=None, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    cancelled = session.execute(
+        update(Message)
+        .where(Message.lead_id == lead_id, Message.status == "queued")
+        .values(status="cancelled", last_error="lead erased", updated_at=wall_now)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Event)
+        .where(Event.lead_id == lead_id)
+        .values(data={})
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(cancelled, "rowcount", 0) or 0)
+
+
+def erase_lead(
+    session: Session,
+    lead: Lead,
+    suppression_key: str,
+    now: datetime,
+    *,
+    actor: str,
+    via: str,
+    keep_suppression: bool = True,
+) -> int:
+    """Erase ``lead``; returns the number of queued messages cancelled."""
+    email = lead.email
+    cancelled = _scrub(session, lead.id, now)
+    if keep_suppression:
+        suppress(session, suppression_key, email, "erased", now)
+    forget_address(session, suppression_key, email)
+    session.delete(lead)
+    session.flush()
+    session.expunge_all()  # rows the database cascaded away must not linger in the session
+    record_event(session, None, "erased", occurred_at=now, source=via)
+    audit(session, actor, "erased" if keep_suppression else "retention_deleted", via=via)
+    return cancelled

@@ -1,0 +1,99 @@
+"""The retention policy, one data category at a time (`nurture gdpr purge`).
+
+- unconfirmed sign-ups: leads created by `/subscribe` whose consents are all still
+  pending when the confirmation link has expired (`NURTURE_CONFIRM_DAYS`) are deleted;
+- tracking events (opens and clicks) older than `NURTURE_RETAIN_TRACKING_DAYS` lose
+  their link to the lead and their details: counts survive, identity does not;
+- inactive leads, with no event of their own (anything but our sends) for
+  `NURTURE_RETAIN_INACTIVE_DAYS`, are deleted like an erasure, but without a
+  suppression entry (the person did not ask to be forgotten; an objection already on the
+  suppression list stays there);
+- expired rate-limit counters are deleted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.orm import Session
+
+from nurture.gdpr.erase import erase_lead
+from nurture.models import ConsentRecord, ConsentState, Event, Lead
+from nurture.prospects.ratelimit import purge_expired
+from nurture.prospects.signup import SOURCE
+
+TRACKING_EVENTS = ("email_opened", "email_clicked")
+NOT_THE_PERSONS_OWN = ("email_sent",)
+
+
+@dataclass(frozen=True)
+class Retention:
+    unconfirmed: timedelta
+    tracking: timedelta
+    inactive: timedelta
+
+
+def unconfirmed_leads(session: Session, cutoff: datetime) -> list[int]:
+    settled = exists().where(ConsentState.lead_id == Lead.id, ConsentState.status != "pending")
+    newest = (
+        select(func.max(ConsentRecord.created_at))
+        .where(ConsentRecord.lead_id == Lead.id)
+        .scalar_subquery()
+    )
+    query = select(Lead.id).where(Lead.source == SOURCE, ~settled, newest < cutoff)
+    return list(session.scalars(query))
+
+
+def inactive_leads(session: Session, cutoff: datetime) -> list[int]:
+    recent = exists().where(
+        Event.lead_id == Lead.id,
+        Event.occurred_at >= cutoff,
+        Event.type.not_in(NOT_THE_PERSONS_OWN),
+    )
+    return list(session.scalars(select(Lead.id).where(Lead.created_at < cutoff, ~recent)))
+
+
+def old_tracking_events(session: Session, cutoff: datetime) -> int:
+    query = select(func.count(Event.id)).where(
+        Event.type.in_(TRACKING_EVENTS), Event.lead_id.is_not(None), Event.occurred_at < cutoff
+    )
+    return int(session.scalar(query) or 0)
+
+
+def purge(
+    session: Session, retention: Retention, suppression_key: str, now: datetime, *, dry_run: bool
+) -> dict[str, int]:
+    """Counts per category; with ``dry_run`` nothing is changed."""
+    unconfirmed = unconfirmed_leads(session, now - retention.unconfirmed)
+    inactive = [
+        i for i in inactive_leads(session, now - retention.inactive) if i not in unconfirmed
+    ]
+    report = {
+        "unconfirmed_signups": len(unconfirmed),
+        "tracking_events": old_tracking_events(session, now - retention.tracking),
+        "inactive_leads": len(inactive),
+    }
+    if dry_run:
+        return report
+    session.execute(
+        update(Event)
+        .where(Event.type.in_(TRACKING_EVENTS), Event.occurred_at < now - retention.tracking)
+        .values(lead_id=None, data={})
+        .execution_options(synchronize_session=False)
+    )
+    for lead_id in unconfirmed + inactive:
+        lead = session.get(Lead, lead_id)
+        if lead is not None:
+            erase_lead(
+                session,
+                lead,
+                suppression_key,
+                now,
+                actor="retention",
+                via="purge",
+                keep_suppression=False,
+            )
+    report["rate_limit_counters"] = purge_expired(session, now)
+    return report

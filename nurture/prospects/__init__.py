@@ -1,0 +1,1 @@
+"""The prospect's side: sign-up, confirmation, unsubscribe, preferences, address change."""

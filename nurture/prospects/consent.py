@@ -1,0 +1,80 @@
+"""The prospect's consent decisions through signed links: confirm, unsubscribe, object.
+
+An objection to direct marketing (GDPR art. 21(2)-(3)) is absolute and global: every
+purpose the lead has is withdrawn in the ledger (the proof), the address goes on the
+suppression list with reason `objected` (which stops every campaign, including ones
+created later and legitimate-interest imports, and survives a re-import), and profiling
+stops. Only the person can reverse it, by ticking a topic again in the preference
+centre, which proves control of the mailbox (see `nurture.prospects.preferences`).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from nurture.audit import audit
+from nurture.consent.ledger import append, current
+from nurture.consent.suppression import suppress
+from nurture.leads.events import record_event
+from nurture.models import Lead
+from nurture.prospects.setup import Origin, ProspectSetup
+
+
+def confirm(
+    session: Session, setup: ProspectSetup, lead: Lead, purposes: list[str], origin: Origin
+) -> list[str]:
+    """Confirm the still-pending purposes of the link; returns those confirmed now."""
+    states = current(session, lead.id)
+    confirmed = [p for p in purposes if p in states and states[p].status == "pending"]
+    for purpose in confirmed:
+        proof = setup.proof("link", origin, proof="double opt-in link")
+        append(session, lead, purpose, "confirmed", proof, setup.now())
+    return confirmed
+
+
+def withdraw(
+    session: Session,
+    setup: ProspectSetup,
+    lead: Lead,
+    purpose: str,
+    campaign_id: str | None,
+    origin: Origin,
+) -> bool:
+    """Withdraw one purpose (unsubscribe link); False when it was withdrawn already."""
+    state = current(session, lead.id).get(purpose)
+    if state is not None and state.status == "withdrawn":
+        return False
+    proof = setup.proof("link", origin, proof="unsubscribe link")
+    append(session, lead, purpose, "withdrawn", proof, setup.now())
+    record_event(
+        session,
+        lead,
+        "unsubscribed",
+        occurred_at=setup.now(),
+        source="link",
+        campaign_id=campaign_id,
+        data={"purpose": purpose},
+    )
+    return True
+
+
+def object_to_marketing(
+    session: Session, setup: ProspectSetup, lead: Lead, campaign_id: str | None, origin: Origin
+) -> None:
+    """Art. 21 objection: withdraw everything, suppress the address, stop profiling."""
+    for purpose, state in current(session, lead.id).items():
+        if state.status != "withdrawn":
+            proof = setup.proof("link", origin, proof="objection to direct marketing")
+            append(session, lead, purpose, "withdrawn", proof, setup.now())
+    suppress(session, setup.suppression_key, lead.email, "objected", setup.now())
+    lead.profiling_objected = True
+    record_event(
+        session,
+        lead,
+        "unsubscribed",
+        occurred_at=setup.now(),
+        source="link",
+        campaign_id=campaign_id,
+        data={"scope": "all"},
+    )
+    audit(session, "subject", "marketing_objected", via="link")

@@ -1,0 +1,102 @@
+"""Pages without a token: `/subscribe`, the fresh-link form `/my-data`, and the CSS.
+
+`/subscribe` answers every valid sign-up with the same page whatever the address (new,
+known, confirmed, suppressed, throttled): no enumeration. A form posted from another
+site without our CSRF token changes nothing; the person sees our own form again with
+their name and address filled in (never the ticks: consent is given here, actively).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Blueprint, Response, request, send_from_directory
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError
+
+from nurture.db import unit_of_work
+from nurture.leads.email import InvalidEmail, normalise_email
+from nurture.prospects.freshlink import send_fresh_link
+from nurture.prospects.signup import SignUpInvalid, read_form, subscribe
+from nurture.web.pages import locale, origin, page, prospect_blueprint, purposes, runtime, setup
+
+blueprint = Blueprint("public", __name__)
+prospect_blueprint(
+    blueprint, framable=frozenset({"public.subscribe_form", "public.subscribe_post"})
+)
+
+
+def _form(
+    status: int, lang: str, values: Mapping[str, str], error: SignUpInvalid | None = None
+) -> ResponseReturnValue:
+    return page(
+        "subscribe.html",
+        status,
+        lang=lang,
+        purposes=[(p.id, p.title, p.wording) for p in purposes()],
+        values=values,
+        error=error,
+        cross_site=status == 400 and error is None,
+    )
+
+
+@blueprint.get("/subscribe")
+def subscribe_form() -> ResponseReturnValue:
+    return _form(200, locale(request.args.get("lang")), {})
+
+
+@blueprint.post("/subscribe")
+def subscribe_post() -> ResponseReturnValue:
+    lang = locale(request.form.get("locale") or request.args.get("lang"))
+    try:
+        sign_up = read_form(request.form, request.form.getlist("purposes"), purposes().ids, lang)
+    except SignUpInvalid as error:
+        return _form(400, lang, request.form, error)
+    with unit_of_work(runtime().sessions) as session:
+        outcome = subscribe(session, setup(), sign_up, origin())
+    if outcome == "ip limited":
+        return page("message.html", 429, lang=lang, title="limited.title", body="limited.body")
+    return page("message.html", lang=lang, title="subscribed.title", body="subscribed.body")
+
+
+def _cross_site(_error: CSRFError) -> ResponseReturnValue:
+    if request.endpoint != "public.subscribe_post":
+        return page("form_expired.html", 400)
+    lang = locale(request.form.get("locale") or request.args.get("lang"))
+    kept = {k: request.form.get(k, "") for k in ("email", "first_name", "last_name", "locale")}
+    return _form(400, lang, kept)
+
+
+blueprint.register_error_handler(CSRFError, _cross_site)
+
+
+@blueprint.get("/my-data")
+def fresh_link_form() -> ResponseReturnValue:
+    return page("fresh_link.html", error=False)
+
+
+@blueprint.post("/my-data")
+def fresh_link_post() -> ResponseReturnValue:
+    raw = request.form.get("email", "")
+    try:
+        normalise_email(raw)
+    except InvalidEmail:
+        return page("fresh_link.html", 400, error=True)
+    with unit_of_work(runtime().sessions) as session:
+        outcome = send_fresh_link(session, setup(), raw, origin(), locale())
+    if outcome == "ip limited":
+        return page("message.html", 429, title="limited.title", body="limited.body")
+    return page("message.html", title="fresh.title", body="fresh.sent")
+
+
+@blueprint.get("/assets/nurture.css")
+def stylesheet() -> Response:
+    folder = runtime().settings.templates_dir / "pages" / "assets"
+    return send_from_directory(folder, "nurture.css")
+
+
+@blueprint.get("/assets/brand.css")
+def brand_stylesheet() -> Response:
+    # The colour was checked as a hex colour when the settings were read.
+    css = f":root {{ --brand: {runtime().settings.brand_color}; }}\n"
+    return Response(css, mimetype="text/css")

@@ -1,0 +1,164 @@
+"""`/subscribe`: no enumeration, no bombing, no bots, nothing before the double opt-in."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from nurture.consent.ledger import current, records_of
+from nurture.consent.suppression import suppress
+from nurture.db import unit_of_work
+from tests.conftest import RuntimeFactory
+from tests.prospects import Site, consented, csrf_of, mail_rows, make_site
+
+
+@pytest.fixture
+def site(db_url: str, make_runtime: RuntimeFactory) -> Site:
+    return make_site(make_runtime(db_url))
+
+
+def sign_up(site: Site, email: str, ip: str = "192.0.2.1", **extra: object) -> tuple[int, str]:
+    token = site.csrf("/subscribe")
+    data = {"csrf_token": token, "email": email, "purposes": ["newsletter"], **extra}
+    answer = site.client.post("/subscribe", data=data, environ_base={"REMOTE_ADDR": ip})
+    return answer.status_code, answer.get_data(as_text=True).replace(token, "CSRF")
+
+
+def test_the_form_ticks_nothing_and_labels_everything(site: Site) -> None:
+    """Every purpose has a labelled, unticked box with its wording; the page is accessible."""
+    html = site.client.get("/subscribe").get_data(as_text=True)
+    assert "checked" not in html
+    for purpose in ("newsletter", "product_updates", "events", "tracking"):
+        assert f'<label for="purpose-{purpose}">' in html
+        assert f'aria-describedby="wording-{purpose}"' in html
+    assert '<html lang="en">' in html
+    assert "<main" in html
+    assert 'href="#content"' in html
+
+
+def test_spanish_from_accept_language(site: Site) -> None:
+    """A browser asking for Spanish gets the form in Spanish, with the Spanish wording."""
+    html = site.client.get("/subscribe", headers={"Accept-Language": "es-ES,es;q=0.9"}).text
+    assert '<html lang="es">' in html
+    assert "Suscríbete" in html
+    assert "Quiero recibir el boletín" in html
+
+
+def test_identical_answers_whatever_the_address(site: Site) -> None:
+    """New, known-unconfirmed, confirmed and suppressed addresses: same status and body."""
+    consented(site, "confirmed@example.com")
+    sign_up(site, "pending@example.com", ip="192.0.2.9")
+    consented(site, "suppressed@example.com")
+    with unit_of_work(site.rt.sessions) as session:
+        suppress(
+            session,
+            site.rt.settings.suppression_key,
+            "suppressed@example.com",
+            "objected",
+            site.rt.clock.now(),
+        )
+    answers = {
+        email: sign_up(site, email, ip=f"192.0.2.{n}")
+        for n, email in enumerate(
+            [
+                "new@example.com",
+                "pending@example.com",
+                "confirmed@example.com",
+                "suppressed@example.com",
+            ],
+            start=20,
+        )
+    }
+    assert len(set(answers.values())) == 1
+    assert next(iter(answers.values()))[0] == 200
+    assert len(mail_rows(site.rt)) == 2  # pending's first sign-up and the new address; nobody else
+
+
+def test_subscription_bombing_sends_one_confirmation_an_hour(site: Site) -> None:
+    """20 sign-ups for one address from 20 IPs: one confirmation mail."""
+    for n in range(20):
+        assert sign_up(site, "victim@example.com", ip=f"198.51.100.{n}")[0] == 200
+    assert len(mail_rows(site.rt)) == 1
+
+
+def test_per_ip_limit(site: Site) -> None:
+    """One IP address gets 10 sign-ups an hour, then a 429 page; nothing more recorded."""
+    for n in range(10):
+        assert sign_up(site, f"person{n}@example.com", ip="203.0.113.5")[0] == 200
+    status, body = sign_up(site, "one-more@example.com", ip="203.0.113.5")
+    assert status == 429
+    assert "Too many attempts" in body
+    assert site.lead("one-more@example.com") is None
+
+
+def test_the_honeypot_records_nothing(site: Site) -> None:
+    """A bot that fills the hidden field gets the usual answer and nothing happens."""
+    status, body = sign_up(site, "bot@example.com", homepage="https://spam.example")
+    assert status == 200
+    assert "Check your inbox" in body
+    assert site.lead("bot@example.com") is None
+    assert mail_rows(site.rt) == []
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"email": "not-an-address", "purposes": ["newsletter"]}, "Enter a valid email"),
+        ({"email": "a@example.com"}, "Tick at least one box"),
+        ({"email": "a@example.com", "purposes": ["spam"]}, "unknown purpose"),
+        ({"email": "a@example.com", "purposes": ["newsletter"], "locale": "xx_bad!"}, "locale"),
+    ],
+)
+def test_bad_input_is_explained_and_records_nothing(
+    site: Site, data: dict[str, object], message: str
+) -> None:
+    """Each bad field gets a 400 naming it; the address typed is kept, nothing stored."""
+    answer = site.client.post("/subscribe", data={"csrf_token": site.csrf("/subscribe"), **data})
+    assert answer.status_code == 400
+    assert message in answer.get_data(as_text=True)
+    assert site.lead("a@example.com") is None
+
+
+def test_a_grant_is_pending_until_confirmed(site: Site) -> None:
+    """The ledger holds the wording and its hash; consent is given only after the link."""
+    sign_up(site, "eva@example.com", first_name="Eva")
+    lead = site.lead("eva@example.com")
+    assert lead is not None
+    with unit_of_work(site.rt.sessions) as session:
+        [grant] = records_of(session, lead.id)
+        assert current(session, lead.id)["newsletter"].status == "pending"
+    assert grant.wording is not None
+    assert grant.wording.startswith("Email me the newsletter")
+    assert grant.wording_hash is not None
+    assert grant.ip == "192.0.2.1"
+    confirm = "/confirm/" + site.rt.tokens.sign("confirm", [lead.public_id, ["newsletter"]])
+    page = site.client.get(confirm).get_data(as_text=True)
+    assert "Newsletter" in page
+    done = site.client.post(confirm, data={"csrf_token": csrf_of(page)})
+    assert "You are subscribed" in done.get_data(as_text=True)
+    with unit_of_work(site.rt.sessions) as session:
+        assert current(session, lead.id)["newsletter"].status == "given"
+
+
+def test_ip_is_not_stored_when_the_operator_says_so(
+    db_url: str, make_runtime: RuntimeFactory
+) -> None:
+    """NURTURE_STORE_CONSENT_IP=false: the ledger keeps neither IP nor user agent."""
+    site = make_site(make_runtime(db_url, store_consent_ip=False))
+    sign_up(site, "min@example.com")
+    lead = site.lead("min@example.com")
+    assert lead is not None
+    with unit_of_work(site.rt.sessions) as session:
+        [grant] = records_of(session, lead.id)
+    assert (grant.ip, grant.user_agent) == (None, None)
+
+
+def test_a_known_lead_is_not_overwritten_by_the_public_form(site: Site) -> None:
+    """Anyone may type anyone's address: a sign-up never changes a known lead's name."""
+    consented(site, "known@example.com", first_name="Real")
+    sign_up(site, "known@example.com", first_name="Mallory", purposes=["events"])
+    lead = site.lead("known@example.com")
+    assert lead is not None
+    assert lead.first_name == "Real"
+    assert re.search("Mallory", str(lead.field_values())) is None
