@@ -1,0 +1,20 @@
+"""`nurture tracking flush`: write buffered opens and clicks to the database now."""
+
+from __future__ import annotations
+
+import click
+
+from nurture.cli.common import runtime
+
+
+def register(cli: click.Group) -> None:
+    @cli.group()
+    def tracking() -> None:
+        """Open and click tracking."""
+
+    @tracking.command("flush")
+    def flush() -> None:
+        """Drain the hit buffer (Redis stream and local spool) into behaviour events."""
+        with runtime() as rt:
+            report = rt.tracking.drainer.drain()
+        click.echo(report.describe())
