@@ -1,0 +1,30 @@
+"""Work a command hands on after its commit: score updates and hand-off deliveries.
+
+With Redis they go to the workers. With the embedded broker they are done here and now:
+that broker's queue lives in this process's memory and would die with the command (the
+scheduler's pass would catch up later, but a person typing a command expects its effect).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from nurture.runtime import Runtime
+
+
+def rescore(rt: Runtime, lead_ids: Sequence[int]) -> None:
+    if rt.settings.redis_url:
+        rt.actors.enqueue_score_updates(lead_ids)
+        return
+    # An invalid scoring.yaml is logged by the updater; the scheduler catches up once fixed.
+    replace(rt.scorer, deliver=lambda ids: deliver(rt, ids)).update(lead_ids)
+
+
+def deliver(rt: Runtime, delivery_ids: Sequence[int]) -> None:
+    """One attempt each when embedded; a failure stays pending for the scheduler's retry."""
+    if rt.settings.redis_url:
+        rt.actors.enqueue_deliveries(delivery_ids)
+        return
+    for delivery_id in delivery_ids:
+        rt.handoff_deliverer.deliver(delivery_id)

@@ -1,0 +1,69 @@
+"""What a hand-off tells sales about a lead: the webhook's JSON and the owner's email.
+
+Built at delivery time from the current rows, never stored: a lead erased between the
+hand-off and a retry is not sent anywhere (its hand-off and deliveries are gone with it).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from nurture.models import Handoff, Lead
+from nurture.models.lead import CONTRACT_FIELDS
+from nurture.scoring.rules import Rep
+
+
+def _when(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def lead_json(lead: Lead) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": lead.public_id}
+    data.update({name: getattr(lead, name) for name in CONTRACT_FIELDS})
+    data["tags"] = list(lead.tags or [])
+    return data
+
+
+def score_json(lead: Lead) -> dict[str, Any]:
+    return {
+        "total": lead.score,
+        "fit": lead.fit_score,
+        "engagement": lead.engagement_score,
+        "temperature": lead.temperature,
+        "stage": lead.lifecycle_stage,
+    }
+
+
+def rep_json(rep: Rep | None, rep_id: str | None) -> dict[str, Any] | None:
+    if rep_id is None:
+        return None
+    if rep is None:  # removed from scoring.yaml since: the id is all we know
+        return {"id": rep_id, "name": None, "email": None}
+    return {"id": rep.id, "name": rep.name, "email": rep.email}
+
+
+def webhook_body(
+    event: str,
+    delivery_id: str,
+    handoff: Handoff,
+    lead: Lead,
+    rep: Rep | None,
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "event": event,
+        "delivery": delivery_id,
+        "sent_at": now.isoformat(),
+        "handoff": {
+            "id": handoff.public_id,
+            "status": handoff.status,
+            "mode": handoff.mode,
+            "reason": handoff.reason,
+            "created_at": _when(handoff.created_at),
+            "due_at": _when(handoff.due_at),
+        },
+        "owner": rep_json(rep, handoff.rep_id),
+        "lead": lead_json(lead),
+        "score": score_json(lead),
+    }
