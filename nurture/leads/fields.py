@@ -8,7 +8,7 @@ to the rejects file).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -31,6 +31,8 @@ _LOCALE = re.compile(r"^([a-zA-Z]{2,3})(?:[-_]([a-zA-Z0-9]{2,8}))?$")
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 _TAG = re.compile(r"^[\w][\w .:/-]{0,63}$")
 MAX_ATTRIBUTES = 100
+# Keys of a raw mapping that are not free attributes.
+_KNOWN = frozenset({"email", "tags", "attributes", *IDENTITY_FIELDS})
 
 
 class FieldError(ValueError):
@@ -49,11 +51,16 @@ class CleanLead:
 
 
 def _text(name: str, value: Any) -> str | None:
-    if value is None:
+    if type(value) is str:  # the common case first: imports call this a million times
+        text = value.strip()
+    elif value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
+    elif isinstance(value, str):
+        text = str(value).strip()
+    elif isinstance(value, bool) or not isinstance(value, int | float):
         raise FieldError(name, "must be text")
-    text = str(value).strip()
+    else:
+        text = str(value)
     if "\x00" in text:
         raise FieldError(name, "contains a NUL character")
     limit = MAX_LENGTHS.get(name, 200)
@@ -103,29 +110,48 @@ def clean_tags(value: Any) -> list[str]:
     return tags
 
 
-def clean_lead(raw: Mapping[str, Any]) -> CleanLead:
+def clean_email(value: Any) -> str:
     try:
-        email = normalise_email(raw.get("email") or "")
+        return normalise_email(value or "")
     except InvalidEmail as error:
         raise FieldError("email", str(error)) from None
-    lead = CleanLead(email=email)
+
+
+def clean_field(name: str, value: Any) -> str | None:
+    """One identity field (IDENTITY_FIELDS), cleaned; None when empty."""
+    if value is None or value == "":
+        return None
+    text = _text(name, value)
+    if text is None:
+        return None
+    special = _SPECIAL.get(name)
+    return special(text) if special is not None else text
+
+
+def clean_attributes(pairs: Iterable[tuple[Any, Any]]) -> dict[str, Any]:
+    """Free attributes: empty values dropped, keys cut to 100 characters, at most 100."""
+    attributes: dict[str, Any] = {}
+    for key, value in pairs:
+        if value is None or value == "":
+            continue
+        if not isinstance(value, str | int | float | bool):
+            raise FieldError(str(key), "attribute values must be text, numbers or true/false")
+        attributes[str(key)[:100]] = value
+    if len(attributes) > MAX_ATTRIBUTES:
+        raise FieldError("attributes", f"more than {MAX_ATTRIBUTES} attributes")
+    return attributes
+
+
+def clean_lead(raw: Mapping[str, Any]) -> CleanLead:
+    lead = CleanLead(email=clean_email(raw.get("email")))
     for name in IDENTITY_FIELDS:
-        text = _text(name, raw.get(name))
+        text = clean_field(name, raw.get(name))
         if text is not None:
-            lead.fields[name] = _SPECIAL[name](text) if name in _SPECIAL else text
+            lead.fields[name] = text
     lead.tags = clean_tags(raw.get("tags"))
     extra = raw.get("attributes") or {}
     if not isinstance(extra, Mapping):
         raise FieldError("attributes", "must be an object")
-    others = {
-        k: v for k, v in raw.items() if k not in {"email", "tags", "attributes", *IDENTITY_FIELDS}
-    }
-    for key, value in {**others, **extra}.items():
-        if value in (None, ""):
-            continue
-        if not isinstance(value, str | int | float | bool):
-            raise FieldError(str(key), "attribute values must be text, numbers or true/false")
-        lead.attributes[str(key)[:100]] = value
-    if len(lead.attributes) > MAX_ATTRIBUTES:
-        raise FieldError("attributes", f"more than {MAX_ATTRIBUTES} attributes")
+    others = {k: v for k, v in raw.items() if k not in _KNOWN}
+    lead.attributes = clean_attributes({**others, **extra}.items())
     return lead

@@ -56,19 +56,25 @@ _LOOKUP = {fold(name): name for name in CONTRACT_FIELDS}
 _LOOKUP.update({fold(alias): name for name, aliases in ALIASES.items() for alias in aliases})
 
 
-def map_headers(headers: list[str]) -> dict[str, str]:
-    """Column header → lead field (or the header itself, for an attribute).
+def map_columns(headers: list[str]) -> list[str]:
+    """The lead field (or attribute key) of each column, by position.
 
-    When two columns map to one field, the first wins and the other stays an attribute:
-    nothing a file carries is dropped.
+    When two columns map to one field, the first wins and the other stays an attribute
+    keyed by its header: nothing a file carries is dropped. A column without a header
+    becomes the attribute `column N` (1-based).
     """
-    mapping: dict[str, str] = {}
+    roles: list[str] = []
     taken: set[str] = set()
-    for header in headers:
+    for position, header in enumerate(headers, start=1):
         field = _LOOKUP.get(fold(header))
         if field is not None and field not in taken:
-            mapping[header] = field
+            roles.append(field)
             taken.add(field)
         else:
-            mapping[header] = header.strip()
-    return mapping
+            roles.append(header.strip() or f"column {position}")
+    return roles
+
+
+def map_headers(headers: list[str]) -> dict[str, str]:
+    """Column header → lead field (or the header itself, for an attribute)."""
+    return dict(zip(headers, map_columns(headers), strict=True))

@@ -1,39 +1,56 @@
 """`nurture leads import`: rows in, leads merged by normalised email, consent recorded.
 
 Consent on import is explicit. With `--purpose P --basis B --proof TEXT` every imported
-row gets a ledger record (source `import`, the proof as given); without it leads are
-stored and never mailed. Direct marketing to consumers needs consent (ePrivacy art. 13):
-under `legitimate_interest`, rows without a company (B2C) are rejected.
+lead without a decision for P gets a ledger record (source `import`, the proof as given);
+without it leads are stored and never mailed. Direct marketing to consumers needs consent
+(ePrivacy art. 13): under `legitimate_interest`, leads without a company (B2C) are
+rejected, and business contacts get the art. 14 information notice before any campaign
+mail (`nurture.leads.notices`).
+
+How rows become leads:
+1. A first pass reads only the addresses, to know the last row of each one.
+2. Rows are cleaned in chunks; a row that fails is rejected with its reason. Rows of one
+   address are combined (`merge.combine`) and written once, when its last row has been
+   read. So a file's duplicates reach the database as one merged lead, however far apart
+   they are, and importing the same file again changes nothing.
+3. Per chunk, the writer (`bulk_pg` on PostgreSQL, `writers.OrmWriter` elsewhere) reads
+   the known leads, and creates, updates or leaves each one as the merge rules say.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.orm import Session
 
-from nurture.consent.ledger import Proof, append, current
-from nurture.consent.suppression import suppressed_among
-from nurture.leads.fields import CleanLead, FieldError, clean_lead
-from nurture.leads.headers import map_headers
-from nurture.leads.service import upsert_lead
-from nurture.leads.sources import Table
-from nurture.models.lead import CONTRACT_FIELDS
+from nurture.leads.fields import CleanLead, FieldError
+from nurture.leads.merge import changes, combine
+from nurture.leads.notices import NoticeDetails, queue_art14_notices
+from nurture.leads.pipeline import Pipeline, without_cycle_collector
+from nurture.leads.rows import RowCleaner, chunks, email_or_none, last_rows
+from nurture.leads.sources import Row, Table
+from nurture.leads.writers import (
+    ImportConsent,
+    KnownLead,
+    NewLead,
+    Update,
+    Writer,
+    writer_for,
+)
 
-_FIELD_NAMES = frozenset(CONTRACT_FIELDS)
+CHUNK = 10_000
+_MAX_ATTEMPTS = 5
+SUPPRESSED = "suppressed: the address asked not to be contacted, bounced, or was erased"
+B2C_UNDER_LI = "missing consent for B2C: legitimate interest covers business contacts only"
+
+__all__ = ["ImportConsent", "ImportSummary", "Importer", "Reject"]
 
 
-@dataclass(frozen=True)
-class ImportConsent:
-    purpose: str
-    basis: str
-    proof: str
-    wording: str | None = None
-    wording_hash: str | None = None
+class ConcurrentChanges(RuntimeError):
+    """Leads changed by other writers on every attempt to merge into them."""
 
 
 @dataclass(frozen=True)
@@ -45,11 +62,15 @@ class Reject:
 
 @dataclass
 class ImportSummary:
+    rows: int = 0
     created: int = 0
     updated: int = 0
+    unchanged: int = 0
     duplicates: int = 0
     consents: int = 0
     rejects: list[Reject] = field(default_factory=list)
+    # Art. 14 notices queued: the caller enqueues them once the import is committed.
+    notice_ids: list[int] = field(default_factory=list)
 
     @property
     def rejected(self) -> int:
@@ -60,108 +81,165 @@ class ImportSummary:
 
 
 @dataclass
+class _Group:
+    """Every accepted row of one address so far, combined."""
+
+    clean: CleanLead
+    rows: list[int]
+    raw_email: str
+
+
+@dataclass
 class Importer:
     source: str | None
     consent: ImportConsent | None
     suppression_key: str
     now: datetime
+    chunk_size: int = CHUNK
     summary: ImportSummary = field(default_factory=ImportSummary)
-    _seen: set[str] = field(default_factory=set)
 
     def run(
         self, session: Session, table: Table, progress: Callable[[int], None] = lambda _: None
     ) -> ImportSummary:
-        mapping = map_headers(table.headers)
-        for batch in _batches(table, 1_000):
-            self._import_batch(session, mapping, batch)
-            session.flush()
-            progress(len(batch))
+        cleaner = RowCleaner(table.headers)
+        writer = writer_for(session)
+        pending: dict[str, _Group] = {}
+
+        def write(job: tuple[list[_Group], int]) -> None:
+            self._write(session, writer, job[0])
+            progress(job[1])
+
+        with without_cycle_collector(), Pipeline(write) as pipeline:
+            last_seen = last_rows(table, cleaner)
+            for chunk in chunks(table.rows(), self.chunk_size):
+                pipeline.put((self._collect(chunk, cleaner, pending, last_seen), len(chunk)))
+            pipeline.put((list(pending.values()), 0))
+        self.summary.rejects.sort(key=lambda reject: reject.row)
         return self.summary
 
-    def _import_batch(
-        self, session: Session, mapping: dict[str, str], batch: list[tuple[int, list[Any]]]
-    ) -> None:
-        cleaned: list[tuple[int, CleanLead]] = []
-        for number, cells in batch:
-            raw = _row_dict(mapping, cells)
+    def _collect(
+        self,
+        chunk: list[Row],
+        cleaner: RowCleaner,
+        pending: dict[str, _Group],
+        last_rows: dict[str, int],
+    ) -> list[_Group]:
+        """Clean a chunk's rows into groups; return those whose last row has been read."""
+        ready: list[_Group] = []
+        for number, cells in chunk:
+            self.summary.rows += 1
+            email: str | None
             try:
-                clean = clean_lead(raw)
+                clean = cleaner.clean(cells)
             except FieldError as error:
-                self.summary.rejects.append(Reject(number, str(raw.get("email") or ""), str(error)))
-                continue
-            cleaned.append((number, clean))
-        suppressed = suppressed_among(session, self.suppression_key, [c.email for _, c in cleaned])
-        for number, clean in cleaned:
-            reason = self._refusal(clean, suppressed)
-            if reason:
-                self.summary.rejects.append(Reject(number, clean.email, reason))
-                continue
-            self._store(session, clean)
+                raw_email = cleaner.email_cell(cells)
+                self._reject([number], "" if raw_email is None else str(raw_email), str(error))
+                email = email_or_none(raw_email)
+            else:
+                email = clean.email
+                group = pending.get(email)
+                if group is None:
+                    pending[email] = _Group(clean, [number], str(cleaner.email_cell(cells)))
+                else:
+                    group.clean = combine(group.clean, clean)
+                    group.rows.append(number)
+            if email is not None and last_rows.get(email) == number and email in pending:
+                ready.append(pending.pop(email))
+        return ready
 
-    def _refusal(self, clean: CleanLead, suppressed: set[str]) -> str | None:
-        if clean.email in suppressed:
-            return "suppressed: the address asked not to be contacted, bounced, or was erased"
-        if (
-            self.consent is not None
-            and self.consent.basis == "legitimate_interest"
-            and not clean.fields.get("company")
-        ):
-            return "missing consent for B2C: legitimate interest covers business contacts only"
-        return None
+    def _write(self, session: Session, writer: Writer, groups: list[_Group]) -> None:
+        if not groups:
+            return
+        emails = [group.clean.email for group in groups]
+        suppressed = writer.suppressed(session, self.suppression_key, emails)
+        kept = []
+        for group in groups:
+            if group.clean.email in suppressed:
+                self._reject(group.rows, group.raw_email, SUPPRESSED)
+            else:
+                kept.append(group)
+        known = writer.existing(session, [group.clean.email for group in kept])
+        allowed = [group for group in kept if self._allowed(group, known.get(group.clean.email))]
+        self._grant(session, writer, self._store(session, writer, allowed, known))
 
-    def _store(self, session: Session, clean: CleanLead) -> None:
-        duplicate = clean.email in self._seen
-        self._seen.add(clean.email)
-        lead, created = upsert_lead(
-            session, clean, source=self.source, now=self.now, event_source="import"
+    def _allowed(self, group: _Group, known: KnownLead | None) -> bool:
+        """Legitimate interest covers business contacts: the lead (as merged) has a company."""
+        if self.consent is None or self.consent.basis != "legitimate_interest":
+            return True
+        if group.clean.fields.get("company") or (known and known.values.get("company")):
+            return True
+        self._reject(group.rows, group.raw_email, B2C_UNDER_LI)
+        return False
+
+    def _store(
+        self, session: Session, writer: Writer, groups: list[_Group], known: dict[str, KnownLead]
+    ) -> list[int]:
+        """Create, update or leave each lead; returns the ids of all of them."""
+        fresh: list[_Group] = []
+        pairs: list[tuple[_Group, KnownLead]] = []
+        for group in groups:
+            self.summary.duplicates += len(group.rows) - 1
+            lead = known.get(group.clean.email)
+            if lead is None:
+                fresh.append(group)
+            else:
+                pairs.append((group, lead))
+        created = writer.create(session, [NewLead(g.clean, self.source) for g in fresh], self.now)
+        self.summary.created += len(created)
+        # Created by someone else between our read and our insert: merge into theirs.
+        raced = [group for group in fresh if group.clean.email not in created]
+        pairs += self._reread(session, writer, raced)
+        return [*created.values(), *self._update(session, writer, pairs)]
+
+    def _update(
+        self, session: Session, writer: Writer, pairs: list[tuple[_Group, KnownLead]]
+    ) -> list[int]:
+        """Merge into known leads; those changed meanwhile are read and merged again."""
+        ids: list[int] = []
+        for _attempt in range(_MAX_ATTEMPTS):
+            updates, groups = [], {}
+            for group, lead in pairs:
+                changed = changes(lead.values, group.clean)
+                if changed:
+                    updates.append(Update(lead.id, {**lead.values, **changed}, lead.updated_at))
+                    groups[lead.id] = group
+                else:
+                    self.summary.unchanged += 1
+                    ids.append(lead.id)
+            conflicts = writer.update(session, updates, self.now)
+            self.summary.updated += len(updates) - len(conflicts)
+            ids += [update.id for update in updates if update.id not in conflicts]
+            if not conflicts:
+                return ids
+            pairs = self._reread(session, writer, [groups[lead_id] for lead_id in conflicts])
+        raise ConcurrentChanges(
+            f"{len(pairs)} leads kept changing while they were imported; run the import again"
         )
-        if duplicate:
-            self.summary.duplicates += 1
-        elif created:
-            self.summary.created += 1
-        else:
-            self.summary.updated += 1
-        if self.consent is not None and self._needs_record(session, lead.id):
-            proof = Proof(
-                source="import",
-                basis=self.consent.basis,
-                proof=self.consent.proof,
-                wording=self.consent.wording,
-                wording_hash=self.consent.wording_hash,
-            )
-            append(session, lead, self.consent.purpose, "granted", proof, self.now)
-            self.summary.consents += 1
 
-    def _needs_record(self, session: Session, lead_id: int) -> bool:
-        """Re-importing the same file changes nothing, and a withdrawal is never
-        overridden by an old list: only a lead without a decision gets the record."""
-        assert self.consent is not None
-        state = current(session, lead_id).get(self.consent.purpose)
-        return state is None or state.status == "pending"
+    def _reread(
+        self, session: Session, writer: Writer, groups: list[_Group]
+    ) -> list[tuple[_Group, KnownLead]]:
+        if not groups:
+            return []
+        known = writer.existing(session, [group.clean.email for group in groups])
+        pairs = []
+        for group in groups:
+            lead = known.get(group.clean.email)
+            if lead is None:  # erased while we were importing it
+                self._reject(group.rows, group.raw_email, SUPPRESSED)
+            else:
+                pairs.append((group, lead))
+        return pairs
 
+    def _grant(self, session: Session, writer: Writer, lead_ids: list[int]) -> None:
+        if self.consent is None or not lead_ids:
+            return
+        needing = writer.undecided(session, lead_ids, self.consent.purpose)
+        writer.grant(session, needing, self.consent, self.now)
+        self.summary.consents += len(needing)
+        if self.consent.basis == "legitimate_interest" and needing:
+            details = NoticeDetails(self.consent.purpose, self.source, self.consent.proof)
+            self.summary.notice_ids += queue_art14_notices(session, needing, details, self.now)
 
-def _row_dict(mapping: dict[str, str], cells: list[Any]) -> dict[str, Any]:
-    raw: dict[str, Any] = {}
-    attributes: dict[str, Any] = {}
-    for header, cell in zip(mapping, cells, strict=False):
-        key = mapping[header]
-        value = cell.strip() if isinstance(cell, str) else cell
-        if key in raw or key in attributes:
-            continue
-        if key == header.strip() and key not in _FIELD_NAMES:
-            attributes[key] = value
-        else:
-            raw[key] = value
-    raw["attributes"] = attributes
-    return raw
-
-
-def _batches(table: Table, size: int) -> Iterator[list[tuple[int, list[Any]]]]:
-    batch: list[tuple[int, list[Any]]] = []
-    for row in table.rows:
-        batch.append(row)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+    def _reject(self, rows: Iterable[int], email: str, reason: str) -> None:
+        self.summary.rejects += [Reject(row, email, reason) for row in rows]

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from nurture.leads.email import InvalidEmail, normalise_email
 from nurture.leads.events import record_event
 from nurture.leads.fields import CleanLead
+from nurture.leads.merge import MERGED_COLUMNS, changes
 from nurture.models import Lead
 
 
@@ -33,24 +34,14 @@ def get_lead(session: Session, email: str) -> Lead:
 
 
 def merge_into(lead: Lead, clean: CleanLead) -> bool:
-    """Non-empty incoming values win; nothing is erased by a missing column. True if changed."""
-    changed = False
-    for name, value in clean.fields.items():
-        if name == "source" and lead.source:
-            continue  # first touch wins: reports attribute conversions to the channel
-        if getattr(lead, name) != value:
-            setattr(lead, name, value)
-            changed = True
-    tags = list(lead.tags or [])
-    new_tags = [tag for tag in clean.tags if tag not in tags]
-    if new_tags:
-        lead.tags = tags + new_tags
-        changed = True
-    attributes = dict(lead.attributes or {})
-    if any(attributes.get(k) != v for k, v in clean.attributes.items()):
-        lead.attributes = {**attributes, **clean.attributes}
-        changed = True
-    return changed
+    """Non-empty incoming values win; nothing is erased by a missing column. True if changed.
+
+    The rules live in `nurture.leads.merge`, shared with the bulk importer.
+    """
+    changed = changes({name: getattr(lead, name) for name in MERGED_COLUMNS}, clean)
+    for name, value in changed.items():
+        setattr(lead, name, value)
+    return bool(changed)
 
 
 def upsert_lead(

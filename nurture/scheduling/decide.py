@@ -8,7 +8,9 @@ a. consent withdrawn or address suppressed → Exit. First, because nothing may 
 b. an exit rule holds → Exit(reason), for the same reason: a lead who converted on day 1
    leaves now, not when the day-7 step comes due.
 c. processing restricted (GDPR art. 18) → Wait a day and look again; paused → Wait until
-   the pause ends. These hold the lead without ending the campaign.
+   the pause ends; the art. 14 notice of an imported business contact not sent yet →
+   Wait a few minutes (it goes out first, as a transactional mail). These hold the lead
+   without ending the campaign.
 d. no step left → Complete.
 e. the next step is not due (anchor + after) → Wait until it is.
 f. its `if:` does not hold → Skip, naming the failed condition; the caller records the
@@ -30,6 +32,8 @@ from nurture.scheduling.windows import in_window, next_opening, resolve_timezone
 
 # How soon a restricted lead is looked at again; lifting a restriction is a manual act.
 RESTRICTED_RECHECK = timedelta(days=1)
+# The art. 14 notice is queued with the import and normally sent within seconds.
+NOTICE_RECHECK = timedelta(minutes=10)
 
 
 def decide(campaign: Campaign, situation: Situation, now: datetime) -> Decision:
@@ -52,6 +56,8 @@ def _hold(situation: Situation, now: datetime) -> Wait | None:
         return Wait(now + RESTRICTED_RECHECK, "restricted")
     if lead.paused_until is not None and lead.paused_until > now:
         return Wait(lead.paused_until, "paused")
+    if lead.awaiting_notice:
+        return Wait(now + NOTICE_RECHECK, "art. 14 notice not sent yet")
     return None
 
 

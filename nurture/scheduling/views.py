@@ -14,6 +14,8 @@ class LeadView:
     tags: frozenset[str] = frozenset()
     paused_until: datetime | None = None
     restricted: bool = False
+    # Imported under legitimate interest, and the GDPR art. 14 notice is not sent yet.
+    awaiting_notice: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,78 @@
+"""Behaviour events reported by other systems (`POST /api/events`).
+
+Types nurture records itself (consent, sends, opens, erasure) are refused: the ledger
+and the tracker are their proof. The lead is named by its address or its public id; an
+event dated in the future is a clock or time-zone mistake and is refused too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from nurture.clock import parse_instant
+from nurture.leads.events import BadEventType, check_external_event_type, record_event
+from nurture.leads.fields import FieldError
+from nurture.leads.service import find_lead
+from nurture.models import Event, Lead
+
+FUTURE_TOLERANCE = timedelta(hours=1)
+
+
+class UnknownLeadError(LookupError):
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field_name
+
+
+def record_reported_event(
+    session: Session, raw: Mapping[str, Any], *, source: str, now: datetime
+) -> tuple[Lead, Event]:
+    """An event another system reports: `email` (or `lead`, a public id), `type`,
+    optional `occurred_at` (ISO 8601) and `data` (an object)."""
+    event_type = str(raw.get("type") or "").strip()
+    try:
+        check_external_event_type(event_type)
+    except BadEventType as error:
+        raise FieldError("type", str(error)) from None
+    lead = _reported_lead(session, raw)
+    occurred_at = _instant(raw.get("occurred_at"), now)
+    data = raw.get("data") or {}
+    if not isinstance(data, Mapping):
+        raise FieldError("data", "must be an object")
+    event = record_event(
+        session, lead, event_type, occurred_at=occurred_at, source=source, data=dict(data)
+    )
+    return lead, event
+
+
+def _reported_lead(session: Session, raw: Mapping[str, Any]) -> Lead:
+    public_id = str(raw.get("lead") or "").strip()
+    if public_id:
+        found = session.scalar(select(Lead).where(Lead.public_id == public_id))
+        if found is None:
+            raise UnknownLeadError("lead", "no lead with this id")
+        return found
+    email = str(raw.get("email") or "").strip()
+    if not email:
+        raise FieldError("email", "give the lead's email (or its id as `lead`)")
+    lead = find_lead(session, email)
+    if lead is None:
+        raise UnknownLeadError("email", "no lead with this address: create it with /api/leads")
+    return lead
+
+
+def _instant(value: Any, now: datetime) -> datetime:
+    if value in (None, ""):
+        return now
+    try:
+        instant = parse_instant(str(value))
+    except ValueError:
+        raise FieldError("occurred_at", "is not an ISO 8601 date and time") from None
+    if instant > now + FUTURE_TOLERANCE:
+        raise FieldError("occurred_at", "is in the future")
+    return instant

@@ -1,0 +1,137 @@
+"""Each scheduler pass: new events → one delivery row per matching subscription.
+
+Events are read past a cursor (the table is the outbox: whoever records an event —
+import, API, scoring, sales — needs to know nothing about webhooks). The cursor row is
+locked, so two schedulers never dispatch the same events; the unique (subscription,
+event) key makes a repeated pass harmless anyway. New rows go to the broker after the
+commit; rows whose message the broker lost (or whose worker died) are found again once
+they have been due for `requeue_after`.
+
+Like campaign entry (`engine.enrolment`), the cursor trusts event ids to be committed
+in order: an event whose transaction commits after a later-numbered one has been
+dispatched is not sent. Imports and captures commit in seconds, passes run every 30.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from nurture.models import Event, WebhookCursor, WebhookDelivery, WebhookSubscription
+from nurture.models.base import new_public_id
+from nurture.webhooks.events import SOURCE_TYPES
+
+BATCH = 5_000
+CURSOR = "events"
+
+
+def dispatch(session: Session, now: datetime) -> list[int]:
+    """Create deliveries for events past the cursor; returns their ids."""
+    subscriptions = list(
+        session.scalars(select(WebhookSubscription).where(WebhookSubscription.active))
+    )
+    cursor = session.get(WebhookCursor, CURSOR, with_for_update=True)
+    if cursor is None:  # start where the oldest subscription does, not at the beginning
+        start = min((row.after_event_id for row in subscriptions), default=0)
+        cursor = WebhookCursor(name=CURSOR, last_event_id=start)
+        session.add(cursor)
+    if not subscriptions:  # nothing listens: skip ahead, never replay old history
+        newest = session.scalar(select(Event.id).order_by(Event.id.desc()).limit(1))
+        cursor.last_event_id = max(cursor.last_event_id, newest or 0)
+        return []
+    created: list[int] = []
+    while True:
+        events = list(
+            session.scalars(
+                select(Event)
+                .where(Event.id > cursor.last_event_id, Event.type.in_(list(SOURCE_TYPES)))
+                .order_by(Event.id)
+                .limit(BATCH)
+            )
+        )
+        if not events:
+            return created
+        rows = _deliveries(session, events, subscriptions, now)
+        cursor.last_event_id = events[-1].id
+        session.flush()
+        created += [row.id for row in rows]
+
+
+def _deliveries(
+    session: Session, events: list[Event], subscriptions: list[WebhookSubscription], now: datetime
+) -> list[WebhookDelivery]:
+    rows = []
+    for event in events:
+        kind = SOURCE_TYPES[event.type]
+        for subscription in subscriptions:
+            if kind in subscription.events and event.id > subscription.after_event_id:
+                rows.append(
+                    WebhookDelivery(
+                        public_id=new_public_id(),
+                        subscription_id=subscription.id,
+                        event_id=event.id,
+                        lead_id=event.lead_id,
+                        event=kind,
+                        payload=payload(kind, event),
+                        next_attempt_at=now,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+    session.add_all(rows)
+    return rows
+
+
+def payload(kind: str, event: Event) -> dict[str, Any]:
+    """What is stored: no personal data. The lead and the event's details are read when the
+    delivery goes out (`deliver.body`), so an erasure in between leaves nothing behind."""
+    return {"event": kind, "type": event.type, "occurred_at": event.occurred_at.isoformat()}
+
+
+def lost(session: Session, now: datetime, requeue_after: timedelta) -> list[int]:
+    """Pending deliveries due for `requeue_after` without an attempt: enqueue them again
+    (and look at them again only after another `requeue_after`)."""
+    ids = list(
+        session.scalars(
+            select(WebhookDelivery.id)
+            .where(
+                WebhookDelivery.status == "pending",
+                or_(
+                    WebhookDelivery.next_attempt_at.is_(None),
+                    WebhookDelivery.next_attempt_at < now - requeue_after,
+                ),
+            )
+            .order_by(WebhookDelivery.id)
+            .limit(BATCH)
+        )
+    )
+    if ids:
+        session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id.in_(ids))
+            .values(next_attempt_at=now, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    return ids
+
+
+def redeliver(session: Session, public_ids: list[str], now: datetime) -> list[int]:
+    """Failed deliveries back to pending with fresh attempts (`nurture webhooks redeliver`)."""
+    ids = list(
+        session.scalars(
+            select(WebhookDelivery.id).where(
+                WebhookDelivery.public_id.in_(public_ids), WebhookDelivery.status == "failed"
+            )
+        )
+    )
+    if ids:
+        session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id.in_(ids))
+            .values(status="pending", attempts=0, next_attempt_at=now, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    return ids

@@ -1,0 +1,50 @@
+"""The importer's writer thread: work in order, errors surface in the caller's thread."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from nurture.leads.pipeline import Pipeline
+
+
+def test_items_are_worked_in_order_on_another_thread() -> None:
+    """Every item, in order, on one thread that is not the caller's."""
+    seen: list[tuple[int, str]] = []
+    with Pipeline[int](lambda item: seen.append((item, threading.current_thread().name))) as work:
+        for item in range(5):
+            work.put(item)
+    assert [item for item, _ in seen] == [0, 1, 2, 3, 4]
+    assert {name for _, name in seen} == {"import-writer"}
+
+
+def test_a_writer_error_is_raised_to_the_caller_and_stops_the_work() -> None:
+    """After a failure nothing more is written, and the error reaches the caller."""
+    done: list[int] = []
+
+    def work(item: int) -> None:
+        if item == 1:
+            raise ValueError("database said no")
+        done.append(item)
+
+    def feed() -> None:
+        with Pipeline[int](work) as pipeline:
+            for item in range(50):
+                pipeline.put(item)
+
+    with pytest.raises(ValueError, match="database said no"):
+        feed()
+    assert done == [0]
+
+
+def test_the_callers_own_error_wins() -> None:
+    """A failure while reading stops the writer and is what the caller sees."""
+
+    def feed() -> None:
+        with Pipeline[int](lambda item: None) as pipeline:
+            pipeline.put(1)
+            raise KeyError("bad row")
+
+    with pytest.raises(KeyError):
+        feed()
