@@ -14,7 +14,10 @@ from typing import Any
 
 import dramatiq
 
+from nurture.handoff.deliver import Deliverer
+from nurture.scoring.service import ScoreUpdater
 from nurture.sending.sender import Sender
+from nurture.webhooks.deliver import WebhookDeliverer
 
 SEND_QUEUE = "nurture-send"
 # Ids per broker message: the scheduler enqueues thousands of steps per pass; one Redis
@@ -27,13 +30,43 @@ _OPTIONS: dict[str, Any] = {
     "max_backoff": 60_000,
     "time_limit": 10 * 60_000,
 }
+SCORE_QUEUE = "nurture-score"
+HANDOFF_QUEUE = "nurture-handoff"
+SCORE_CHUNK = 100  # leads per score message: one transaction scores them together
+# Retries cover crashes and lock conflicts (a score update is idempotent); a delivery's
+# own backoff (its row counts attempts) is the deliverer's, like the sender's.
+_SCORE_OPTIONS: dict[str, Any] = {
+    "queue_name": SCORE_QUEUE,
+    "max_retries": 5,
+    "min_backoff": 1_000,
+    "max_backoff": 60_000,
+    "time_limit": 5 * 60_000,
+}
+_HANDOFF_OPTIONS: dict[str, Any] = {**_OPTIONS, "queue_name": HANDOFF_QUEUE}
+WEBHOOK_QUEUE = "nurture-webhooks"  # marketers' outgoing webhooks (nurture.webhooks)
+_WEBHOOK_OPTIONS: dict[str, Any] = {**_OPTIONS, "queue_name": WEBHOOK_QUEUE}
 
 
 class Actors:
-    def __init__(self, broker: dramatiq.Broker, sender: Callable[[], Sender]) -> None:
+    def __init__(
+        self,
+        broker: dramatiq.Broker,
+        sender: Callable[[], Sender],
+        scorer: Callable[[], ScoreUpdater] | None = None,
+        deliverer: Callable[[], Deliverer] | None = None,
+        webhooks: Callable[[], WebhookDeliverer] | None = None,
+    ) -> None:
         self._sender = sender
+        self._scorer, self._deliverer = scorer, deliverer
         declare = dramatiq.actor(broker=broker, actor_name="send_messages", **_OPTIONS)
         self.send_messages = declare(self._send_messages)
+        declare = dramatiq.actor(broker=broker, actor_name="update_scores", **_SCORE_OPTIONS)
+        self.update_scores = declare(self._update_scores)
+        declare = dramatiq.actor(broker=broker, actor_name="deliver_handoffs", **_HANDOFF_OPTIONS)
+        self.deliver_handoffs = declare(self._deliver_handoffs)
+        self._webhooks = webhooks
+        declare = dramatiq.actor(broker=broker, actor_name="deliver_webhooks", **_WEBHOOK_OPTIONS)
+        self.deliver_webhooks = declare(self._deliver_webhooks)
 
     def _send_messages(self, message_ids: list[int]) -> None:
         sender = self._sender()
@@ -46,3 +79,42 @@ class Actors:
     def enqueue(self, message_ids: Sequence[int]) -> None:
         for start in range(0, len(message_ids), CHUNK):
             self.send_messages.send(list(message_ids[start : start + CHUNK]))
+
+    def _update_scores(self, lead_ids: list[int]) -> None:
+        if self._scorer is None:
+            raise RuntimeError("no score updater wired into these actors")
+        self._scorer().update(lead_ids)
+
+    def _deliver_handoffs(self, delivery_ids: list[int]) -> None:
+        if self._deliverer is None:
+            raise RuntimeError("no hand-off deliverer wired into these actors")
+        deliverer = self._deliverer()
+        for delivery_id in delivery_ids:
+            retry_in = deliverer.deliver(delivery_id)
+            if retry_in is not None:
+                delay_ms = int(retry_in.total_seconds() * 1000)
+                self.deliver_handoffs.send_with_options(args=([delivery_id],), delay=delay_ms)
+
+    def enqueue_score_updates(self, lead_ids: Sequence[int]) -> None:
+        """Rescore these leads soon: call after committing their new events."""
+        ids = sorted(set(lead_ids))
+        for start in range(0, len(ids), SCORE_CHUNK):
+            self.update_scores.send(ids[start : start + SCORE_CHUNK])
+
+    def enqueue_deliveries(self, delivery_ids: Sequence[int]) -> None:
+        for start in range(0, len(delivery_ids), CHUNK):
+            self.deliver_handoffs.send(list(delivery_ids[start : start + CHUNK]))
+
+    def _deliver_webhooks(self, delivery_ids: list[int]) -> None:
+        if self._webhooks is None:
+            raise RuntimeError("no webhook deliverer wired into these actors")
+        deliverer = self._webhooks()
+        for delivery_id in delivery_ids:
+            retry_in = deliverer.deliver(delivery_id)
+            if retry_in is not None:
+                delay_ms = int(retry_in.total_seconds() * 1000)
+                self.deliver_webhooks.send_with_options(args=([delivery_id],), delay=delay_ms)
+
+    def enqueue_webhooks(self, delivery_ids: Sequence[int]) -> None:
+        for start in range(0, len(delivery_ids), CHUNK):
+            self.deliver_webhooks.send(list(delivery_ids[start : start + CHUNK]))

@@ -6,8 +6,9 @@ them reads the environment or picks an implementation.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cached_property
 
 import dramatiq
@@ -21,11 +22,20 @@ from nurture.config import Settings, load_settings
 from nurture.consent.tokens import Tokens
 from nurture.db import SessionFactory, make_engine, make_session_factory
 from nurture.engine.scheduler import SchedulerPass
+from nurture.handoff.deliver import Deliverer
+from nurture.handoff.webhook import UrllibPoster
 from nurture.links import Links
 from nurture.mail.render import Renderer
 from nurture.mail.transport import Transport, transport_from_url
+from nurture.scoring.loader import ScoringCatalog
+from nurture.scoring.maintenance import ScoringPass
+from nurture.scoring.service import ScoreUpdater
 from nurture.sending.compose import Composer
 from nurture.sending.sender import Sender
+from nurture.sending.transactional import TransactionalComposer
+from nurture.tracking.services import TrackingServices
+from nurture.webhooks.deliver import WebhookDeliverer
+from nurture.webhooks.passes import WebhookPass
 
 
 @dataclass
@@ -70,7 +80,13 @@ class Runtime:
 
     @cached_property
     def actors(self) -> Actors:
-        return Actors(self.broker, lambda: self.sender)
+        return Actors(
+            self.broker,
+            lambda: self.sender,
+            scorer=lambda: self.scorer,
+            deliverer=lambda: self.handoff_deliverer,
+            webhooks=lambda: self.webhook_deliverer,
+        )
 
     @cached_property
     def sender(self) -> Sender:
@@ -78,7 +94,9 @@ class Runtime:
         return Sender(
             sessions=self.sessions,
             transport=self.transport,
-            composer=Composer(self.renderer, self.links, s.postal_address),
+            composer=Composer(
+                self.renderer, self.links, s.postal_address, tracking=self.tracking.policy
+            ),
             campaigns=self.campaigns,
             suppression_key=s.suppression_key,
             clock=self.clock,
@@ -86,6 +104,81 @@ class Runtime:
             max_attempts=s.send_max_attempts,
             min_backoff=timedelta(milliseconds=s.retry_min_backoff_ms),
             max_backoff=timedelta(milliseconds=s.retry_max_backoff_ms),
+            transactional=self.transactional,
+        )
+
+    @cached_property
+    def transactional(self) -> TransactionalComposer:
+        s = self.settings
+        return TransactionalComposer(
+            templates_dir=s.templates_dir,
+            links=self.links,
+            sender=s.from_address,
+            brand_name=s.brand_name,
+            brand_color=s.brand_color,
+            confirm_days=s.confirm_days,
+            purposes=lambda: self.campaigns().purposes,
+        )
+
+    @cached_property
+    def tracking(self) -> TrackingServices:
+        return TrackingServices(
+            self.settings,
+            self.tokens,
+            self.sessions,
+            self.clock,
+            self.wall_clock,
+            score_leads=lambda lead_ids: self.actors.enqueue_score_updates(lead_ids),
+        )
+
+    @cached_property
+    def scoring(self) -> ScoringCatalog:
+        """scoring.yaml (or the shipped default), reloaded when the file changes."""
+        return ScoringCatalog(self.settings.campaigns_dir)
+
+    @cached_property
+    def scorer(self) -> ScoreUpdater:
+        return ScoreUpdater(
+            sessions=self.sessions,
+            rules=self.scoring,
+            clock=self.clock,
+            deliver=self.actors.enqueue_deliveries,
+            count_machines=self.settings.count_machine_engagement,
+        )
+
+    @cached_property
+    def handoff_deliverer(self) -> Deliverer:
+        s = self.settings
+        return Deliverer(
+            sessions=self.sessions,
+            rules=self.scoring,
+            transport=self.transport,
+            poster=UrllibPoster(),
+            secret=s.handoff_webhook_secret,
+            wall_clock=self.wall_clock,
+            min_backoff=timedelta(milliseconds=s.retry_min_backoff_ms),
+            max_backoff=timedelta(milliseconds=s.retry_max_backoff_ms),
+        )
+
+    @cached_property
+    def webhook_deliverer(self) -> WebhookDeliverer:
+        s = self.settings
+        return WebhookDeliverer(
+            sessions=self.sessions,
+            poster=UrllibPoster(),
+            wall_clock=self.wall_clock,
+            min_backoff=timedelta(milliseconds=s.retry_min_backoff_ms),
+            max_backoff=timedelta(milliseconds=s.retry_max_backoff_ms),
+        )
+
+    def scoring_pass(self) -> ScoringPass:
+        return ScoringPass(
+            sessions=self.sessions,
+            rules=self.scoring,
+            enqueue_deliveries=self.actors.enqueue_deliveries,
+            wall_clock=self.wall_clock,
+            count_machines=self.settings.count_machine_engagement,
+            requeue_after=timedelta(seconds=self.settings.requeue_after),
         )
 
     def scheduler_pass(self) -> SchedulerPass:
@@ -97,9 +190,24 @@ class Runtime:
             requeue_after=timedelta(seconds=s.requeue_after),
             sending_stale_after=timedelta(seconds=s.sending_stale_after),
             wall_clock=self.wall_clock,
+            count_machines=s.count_machine_engagement,
+            periodic=self._each_pass(),
         )
 
+    def _each_pass(self) -> Callable[[datetime], list[str]]:
+        """Buffered opens and clicks first, so this pass's scores and `if:` see them."""
+        scoring = self.scoring_pass()
+        webhooks = WebhookPass(  # last: it sends what scoring recorded (became_mql…)
+            self.sessions,
+            self.actors.enqueue_webhooks,
+            self.wall_clock,
+            timedelta(seconds=self.settings.requeue_after),
+        )
+        return lambda now: self.tracking.drain_for_pass() + scoring.run(now) + webhooks.run(now)
+
     def close(self) -> None:
+        if "tracking" in self.__dict__:
+            self.tracking.close()
         if "transport" in self.__dict__:
             self.transport.close()
         if "engine" in self.__dict__:

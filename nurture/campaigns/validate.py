@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import Protocol
 
 from nurture.campaigns import mailcheck
+from nurture.campaigns.lawful import purpose_problems
 from nurture.campaigns.problems import Problem, sort_problems
 from nurture.campaigns.purposes import PURPOSES_FILE, read_purposes
 from nurture.campaigns.registry import NOT_CAMPAIGNS, CampaignSet, LoadedCampaign, load_campaigns
 from nurture.mail.context import sample_context
 from nurture.mail.render import RenderedMail, Renderer, TemplateError
+from nurture.scoring.validate import scoring_problems
 
 POSTAL_VARIABLE = "NURTURE_POSTAL_ADDRESS"
 # Templates are still rendered without the setting, so one run shows every problem.
@@ -36,6 +38,8 @@ class ValidationSettings(Protocol):
     def base_url(self) -> str: ...
     @property
     def postal_address(self) -> str | None: ...
+    @property
+    def handoff_webhook_secret(self) -> str | None: ...
 
 
 def validate_paths(paths: Sequence[Path] | None, settings: ValidationSettings) -> list[Problem]:
@@ -49,6 +53,8 @@ def validate_paths(paths: Sequence[Path] | None, settings: ValidationSettings) -
         problems += campaign_set.problems
         for loaded in campaign_set.campaigns.values():
             problems += check_campaign(loaded, renderer, settings)
+            problems += purpose_problems(loaded, campaign_set.purposes)
+    problems += scoring_problems(paths, settings.campaigns_dir, settings.handoff_webhook_secret)
     return sort_problems(problems)
 
 

@@ -8,7 +8,22 @@ import sys
 import click
 
 from nurture.campaigns.purposes import PurposesError
-from nurture.cli import campaigns, db, demo, events, leads, messages, scheduler, web, worker
+from nurture.cli import (
+    campaigns,
+    db,
+    demo,
+    events,
+    gdpr,
+    leads,
+    marketer,
+    messages,
+    sales,
+    scheduler,
+    scores,
+    tracking,
+    web,
+    worker,
+)
 from nurture.cli.common import UserError
 from nurture.config import ConfigError
 
@@ -23,8 +38,12 @@ def cli(verbose: bool) -> None:
     )
 
 
-for module in (db, campaigns, leads, events, scheduler, worker, web, messages, demo):
+for module in (db, campaigns, leads, events, scheduler, worker, web, messages, demo, tracking):
     module.register(cli)
+for module in (scores, sales):  # lead scoring and the hand-off to sales
+    module.register(cli)
+gdpr.register(cli)  # data-subject requests, retention, record of processing
+marketer.register(cli)  # preview, simulate, report, webhooks
 
 
 def main() -> None:

@@ -8,7 +8,8 @@ from datetime import datetime
 import click
 
 from nurture.cli.common import UserError, instant, runtime
-from nurture.db import unit_of_work
+from nurture.cli.dispatch import rescore
+from nurture.db import after_commit, unit_of_work
 from nurture.leads.events import BadEventType, check_external_event_type, record_event
 from nurture.leads.service import UnknownLead, get_lead
 
@@ -52,4 +53,6 @@ def register(cli: click.Group) -> None:
                 )
             except (UnknownLead, BadEventType) as error:
                 raise UserError(str(error)) from None
+            lead_id = lead.id
+            after_commit(session, lambda: rescore(rt, [lead_id]))
         click.echo(f"recorded {event_type}")

@@ -1,19 +1,24 @@
-"""`nurture leads import FILE`."""
+"""`nurture leads import FILE`, `nurture leads import-email [FILE.eml]`, `leads show`."""
 
 from __future__ import annotations
 
 import csv
 import sys
 from pathlib import Path
+from typing import BinaryIO
 
 import click
 from tqdm import tqdm
 
 from nurture.campaigns.purposes import load_purposes, wording_hash
 from nurture.cli.common import UserError, runtime
-from nurture.db import unit_of_work
-from nurture.leads.importer import ImportConsent, Importer, ImportSummary
+from nurture.cli.leadmail import MAX_MAIL, mail_import
+from nurture.cli.leadview import describe
+from nurture.db import after_commit, unit_of_work
+from nurture.leads.importer import ConcurrentChanges, ImportConsent, Importer, ImportSummary
+from nurture.leads.service import UnknownLead, get_lead
 from nurture.leads.sources import UnreadableFile, open_table
+from nurture.runtime import Runtime
 
 
 def _consent(
@@ -46,13 +51,36 @@ def _safe_cell(value: str) -> str:
 
 def _print_summary(summary: ImportSummary, rejects_path: Path | None) -> None:
     click.echo(
-        f"created {summary.created}, updated {summary.updated}, merged duplicates "
-        f"{summary.duplicates}, consent recorded {summary.consents}, rejected {summary.rejected}"
+        f"created {summary.created}, updated {summary.updated}, unchanged {summary.unchanged}, "
+        f"merged duplicates {summary.duplicates}, consent recorded {summary.consents}, "
+        f"rejected {summary.rejected}"
     )
+    if summary.notice_ids:
+        click.echo(
+            f"art. 14 notices queued {len(summary.notice_ids)}: campaign mail to these leads "
+            "waits until their notice is sent"
+        )
     for reason, count in summary.reasons().most_common():
         click.echo(f"  rejected {count}: {reason}")
     if rejects_path is not None:
         click.echo(f"rejected rows and reasons: {rejects_path}")
+
+
+def _import(rt: Runtime, file: Path, importer: Importer) -> ImportSummary:
+    """One unit of work, with a progress bar (rate and time left); the art. 14 notices
+    are enqueued once it committed."""
+    try:
+        table = open_table(file)
+        with (
+            tqdm(total=table.total, unit="rows", file=sys.stderr, disable=None) as bar,
+            unit_of_work(rt.sessions) as session,
+        ):
+            summary = importer.run(session, table, bar.update)
+            notices = summary.notice_ids
+            after_commit(session, lambda: rt.actors.enqueue(notices))
+    except (UnreadableFile, ConcurrentChanges) as error:
+        raise UserError(f"{error}; nothing was imported") from None
+    return summary
 
 
 def register(cli: click.Group) -> None:
@@ -82,18 +110,42 @@ def register(cli: click.Group) -> None:
         """Import leads from a CSV (header row) or .xlsx file."""
         with runtime() as rt:
             consent = _consent(rt.settings.campaigns_dir, purpose, basis, proof)
-            try:
-                table = open_table(file)
-            except UnreadableFile as error:
-                raise UserError(str(error)) from None
-            importer = Importer(source, consent, rt.settings.suppression_key, rt.clock.now())
-            with (
-                tqdm(total=table.total, unit="rows", file=sys.stderr, disable=None) as bar,
-                unit_of_work(rt.sessions) as session,
-            ):
-                summary = importer.run(session, table, bar.update)
+            summary = _import(
+                rt, file, Importer(source, consent, rt.settings.suppression_key, rt.clock.now())
+            )
         rejects_path = None
         if summary.rejects:
             rejects_path = rejects or file.with_name(file.name + ".rejects.csv")
             _write_rejects(rejects_path, summary)
         _print_summary(summary, rejects_path)
+
+    @leads.command("import-email")
+    @click.argument("file", type=click.File("rb"), default="-")
+    @click.option("--source", help="Acquisition channel [default: email:<vendor domain>].")
+    @click.option("--purpose", help="Consent purpose to record for the lead.")
+    @click.option("--basis", type=click.Choice(["consent", "legitimate_interest"]))
+    @click.option("--proof", help="How the vendor obtained consent (kept in the ledger).")
+    def import_email(
+        file: BinaryIO,
+        source: str | None,
+        purpose: str | None,
+        basis: str | None,
+        proof: str | None,
+    ) -> None:
+        """Import a lead delivered by email (a .eml file, or stdin for a mail alias pipe)."""
+        with runtime() as rt:
+            consent = _consent(rt.settings.campaigns_dir, purpose, basis, proof)
+            message = mail_import(rt, file.read(MAX_MAIL), consent, source)
+        click.echo(message)
+
+    @leads.command("show")
+    @click.argument("email")
+    def show(email: str) -> None:
+        """A lead, its score, temperature, stage and owner, and why: the score ledger."""
+        with runtime() as rt, unit_of_work(rt.sessions) as session:
+            try:
+                lead = get_lead(session, email)
+            except UnknownLead as error:
+                raise UserError(str(error)) from None
+            lines = describe(session, lead)
+        click.echo("\n".join(lines))

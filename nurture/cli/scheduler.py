@@ -46,6 +46,8 @@ def register(cli: click.Group) -> None:
                     drain(rt, worker)
                     for problem in report.problems:
                         click.echo(f"skipped: {problem}", err=True)
+                    for note in report.notes:
+                        click.echo(note)
                     click.echo(describe(report))
                     if once:
                         return

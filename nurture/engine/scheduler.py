@@ -35,6 +35,7 @@ class PassReport:
     unknown: int = 0
     enqueue_failures: int = 0
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # from `periodic` (scoring, sales SLA)
 
     @property
     def queued(self) -> int:
@@ -50,9 +51,15 @@ class SchedulerPass:
     sending_stale_after: timedelta = timedelta(minutes=10)
     wall_clock: Clock = field(default_factory=SystemClock)
     batch_size: int = 1_000
+    count_machines: bool = False  # proxy/scanner opens and clicks satisfy conditions
+    # Work that runs at the clock of each pass, first, so what it records (became_hot...)
+    # enrols leads in this very pass: score refresh and the sales SLA check.
+    periodic: Callable[[datetime], list[str]] | None = None
 
     def run(self, campaigns: CampaignSet, now: datetime) -> PassReport:
         report = PassReport(problems=[str(problem) for problem in campaigns.problems])
+        if self.periodic is not None:
+            report.notes += self.periodic(now)
         active = self._sync_and_enrol(campaigns, now, report)
         while True:
             with unit_of_work(self.sessions) as session:
@@ -63,6 +70,7 @@ class SchedulerPass:
                     self.suppression_key,
                     enqueued_at=self.wall_clock.now(),
                     limit=self.batch_size,
+                    count_machines=self.count_machines,
                 )
                 self._enqueue_after_commit(session, ids, report)
             report.plan.add(counts)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from nurture.campaigns.schema import Campaign
 from nurture.consent.ledger import given_purposes
 from nurture.consent.suppression import suppressed_among
 from nurture.engine.due import Due
+from nurture.leads.notices import awaiting_notice
 from nurture.models import Event, Lead
 from nurture.scheduling.views import EventView, LeadView, Situation
 
@@ -37,6 +38,7 @@ class BatchFacts:
     suppressed: set[str]
     history: dict[int, list[EventView]]
     count_machines: bool = False  # NURTURE_COUNT_MACHINE_ENGAGEMENT
+    awaiting_notice: set[int] = field(default_factory=set)  # art. 14 notice not sent yet
 
 
 def load_facts(
@@ -56,6 +58,7 @@ def load_facts(
         suppressed=suppressed_among(session, suppression_key, emails),
         history=_history(session, lead_ids, history_types(campaigns), since),
         count_machines=count_machines,
+        awaiting_notice=awaiting_notice(session, lead_ids),
     )
 
 
@@ -82,7 +85,7 @@ def _history(
     return history
 
 
-def lead_view(lead: Lead) -> LeadView:
+def lead_view(lead: Lead, notice_pending: bool = False) -> LeadView:
     return LeadView(
         timezone=lead.timezone,
         score=lead.score,
@@ -90,6 +93,7 @@ def lead_view(lead: Lead) -> LeadView:
         tags=frozenset(lead.tags or ()),
         paused_until=lead.paused_until,
         restricted=lead.restricted_at is not None,
+        awaiting_notice=notice_pending,
     )
 
 
@@ -97,7 +101,7 @@ def situation_of(enrolment: Due, campaign: Campaign, facts: BatchFacts) -> Situa
     lead = facts.leads[enrolment.lead_id]
     return Situation(
         enrolment=enrolment.view(),
-        lead=lead_view(lead),
+        lead=lead_view(lead, lead.id in facts.awaiting_notice),
         history=tuple(
             event
             for event in facts.history.get(lead.id, ())

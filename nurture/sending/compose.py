@@ -12,6 +12,8 @@ from nurture.mail.context import template_context
 from nurture.mail.message import OutgoingMail, domain_of
 from nurture.mail.render import Renderer
 from nurture.models import Lead, Message
+from nurture.tracking.instrument import UNTRACKED
+from nurture.tracking.policy import TrackingPolicy
 
 
 class MissingPostalAddress(RuntimeError):
@@ -27,6 +29,7 @@ class Composer:
     renderer: Renderer
     links: Links
     postal_address: str | None
+    tracking: TrackingPolicy | None = None  # None: no mail is tracked
 
     def marketing(
         self, row: Message, lead: Lead, campaign: Campaign, step: Step, now: datetime
@@ -42,12 +45,16 @@ class Composer:
             preferences_url=self.links.preferences(lead.public_id),
             postal_address=self.postal_address,
         )
-        rendered = self.renderer.render(step.subject, step.template, context)
+        tracking = self.tracking.for_mail(row, lead) if self.tracking else UNTRACKED
+        rendered = self.renderer.render(
+            step.subject, step.template, context, link_rewriter=tracking.rewrite_link
+        )
+        row.tracked = tracking.personal  # the sender's unit of work commits it
         return OutgoingMail(
             sender=campaign.sender,
             to=lead.email,
             subject=rendered.subject,
-            html=rendered.html,
+            html=tracking.finish(rendered.html),
             text=rendered.text,
             message_id=message_id_for(row, campaign.sender),
             date=now,

@@ -39,6 +39,7 @@ from nurture.sending.outcomes import (
     record_failure,
     record_sent,
 )
+from nurture.sending.transactional import TransactionalComposer
 
 
 @dataclass
@@ -53,6 +54,7 @@ class Sender:
     max_attempts: int = 5
     min_backoff: timedelta = timedelta(seconds=30)
     max_backoff: timedelta = timedelta(hours=1)
+    transactional: TransactionalComposer | None = None  # double opt-in, links, notices
 
     def deliver(self, message_id: int) -> Outcome:
         with unit_of_work(self.sessions) as session:
@@ -91,7 +93,7 @@ class Sender:
             row.step_id,
             row.lead_id,
             envelope_sender(mail),
-            lead.email,
+            mail.to,  # the lead, or the new address an address change must confirm
             data,
             row.attempts,
         )
@@ -101,6 +103,10 @@ class Sender:
         return outcome
 
     def _compose(self, row: Message, lead: Lead) -> OutgoingMail | Outcome:
+        if row.kind == "transactional":
+            if self.transactional is None:
+                return Outcome("failed", "transactional mail is not configured")
+            return self.transactional.compose(row, lead, self.clock.now())
         loaded = self.campaigns().campaigns.get(row.campaign_id or "")
         if loaded is None:
             return Outcome("cancelled", f"campaign {row.campaign_id!r} is no longer loaded")

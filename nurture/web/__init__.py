@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from nurture.runtime import Runtime, runtime_from_env
-from nurture.web import health
+from nurture.web import api, health, links, mydata, public, redact, sales, tracking
 from nurture.web.csrf import csrf
 
 
@@ -17,4 +17,10 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app.extensions["nurture"] = rt
     csrf.init_app(app)
     app.register_blueprint(health.blueprint)
+    app.register_blueprint(tracking.blueprint)  # open pixel and click redirect
+    app.register_blueprint(sales.blueprint)  # /api/sales: pool, claim, accept, reject
+    app.register_blueprint(api.blueprint)  # /api/leads, /api/events, /api/openapi.json
+    for prospect_pages in (public, links, mydata):  # subscribe, signed links, data rights
+        app.register_blueprint(prospect_pages.blueprint)
+    redact.install()  # werkzeug's access log prints paths, and our paths carry tokens
     return app

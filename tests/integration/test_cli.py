@@ -105,7 +105,7 @@ def test_import_then_schedule_writes_to_the_outbox(workdir: Path) -> None:
     )
     assert imported.returncode == 0, imported.stderr
     assert (
-        "created 1, updated 0, merged duplicates 1, consent recorded 1, rejected 1"
+        "created 1, updated 0, unchanged 0, merged duplicates 1, consent recorded 1, rejected 1"
         in imported.stdout
     )
     with open(workdir / "leads.csv.rejects.csv", newline="") as handle:
@@ -124,7 +124,7 @@ def test_import_then_schedule_writes_to_the_outbox(workdir: Path) -> None:
         "--proof",
         "signed sheet 2026",
     )
-    assert "created 0, updated 1" in again.stdout
+    assert "created 0, updated 0, unchanged 1" in again.stdout  # the same file changes nothing
     assert "consent recorded 0" in again.stdout
 
     passed = run(workdir, "scheduler", "--once", "--now", next_weekday_morning())

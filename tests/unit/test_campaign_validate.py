@@ -230,6 +230,8 @@ def test_explicit_paths(project: Path):
     problems = validate_paths([*paths, project / "nope.yaml"], _settings(project))
     assert [str(p).replace(f"{project}/", "") for p in problems] == [
         "campaigns/purposes.yaml:1: purposes: must have at least 1 item",
+        "campaigns/scoring.yaml:2: YAML syntax error: while parsing a flow sequence (from line "
+        "1), expected ',' or ']', but got '<stream end>'",
         TEMPLATE + "t/hello.html:1: UndefinedError: 'nope' is undefined",
         "nope.yaml: no such file or folder",
     ]
