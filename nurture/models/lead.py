@@ -56,11 +56,11 @@ class Lead(Base):
 
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
-    source: Mapped[str | None] = mapped_column(String(100))
+    source: Mapped[str | None] = mapped_column(String(100), index=True)  # lead list filter
     owner: Mapped[str | None] = mapped_column(String(200))
 
     lifecycle_stage: Mapped[str] = mapped_column(String(20), default="lead")
-    score: Mapped[int] = mapped_column(default=0)
+    score: Mapped[int] = mapped_column(default=0, index=True)  # lead list: ranges, sort
     fit_score: Mapped[int] = mapped_column(default=0)
     engagement_score: Mapped[int] = mapped_column(default=0)
     temperature: Mapped[str] = mapped_column(String(10), default="cold")

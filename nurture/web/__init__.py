@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from nurture.runtime import Runtime, runtime_from_env
-from nurture.web import api, health, links, mydata, public, redact, sales, tracking
+from nurture.web import admin, api, health, links, mydata, public, redact, sales, tracking
 from nurture.web.csrf import csrf
 
 
@@ -22,5 +22,6 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app.register_blueprint(api.blueprint)  # /api/leads, /api/events, /api/openapi.json
     for prospect_pages in (public, links, mydata):  # subscribe, signed links, data rights
         app.register_blueprint(prospect_pages.blueprint)
+    admin.install(app, rt)  # /admin, only when NURTURE_ADMIN_PASSWORD is set
     redact.install()  # werkzeug's access log prints paths, and our paths carry tokens
     return app
