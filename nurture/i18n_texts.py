@@ -189,6 +189,44 @@ TEXTS: dict[str, dict[str, str]] = {
     "score.fit": {"en": "Profile fit", "es": "Encaje del perfil"},
     "score.engagement": {"en": "Engagement", "es": "Interacción"},
     "score.temperature": {"en": "Temperature", "es": "Temperatura"},
+    "score.computed": {
+        "en": "How it was computed on {at} UTC, rule by rule:",
+        "es": "Cómo se calculó el {at} UTC, regla a regla:",
+    },
+    "score.none": {
+        "en": "No score has been computed for you yet.",
+        "es": "Todavía no se ha calculado tu puntuación.",
+    },
+    "score.decay.help": {
+        "en": "Points from older activity weigh less as time passes: “counts for” is what "
+        "each still adds to your score.",
+        "es": "Los puntos de la actividad antigua pesan menos con el tiempo: «cuenta» es lo "
+        "que cada uno suma todavía a tu puntuación.",
+    },
+    "score.kind.fit": {"en": "profile matches ({detail})", "es": "el perfil encaja ({detail})"},
+    "score.kind.disqualifier": {"en": "disqualified: {detail}", "es": "descalificado: {detail}"},
+    "score.kind.clamp": {
+        "en": "the sum, {total}, is kept within 0–100",
+        "es": "la suma, {total}, se mantiene entre 0 y 100",
+    },
+    "score.decayed": {"en": "older activity weighs less", "es": "la actividad antigua pesa menos"},
+    "score.why.machine": {
+        "en": "{kind}: not a person, not counted",
+        "es": "{kind}: no es una persona, no cuenta",
+    },
+    "score.why.once": {
+        "en": "counts only once: already counted on {date}",
+        "es": "solo cuenta una vez: ya contó el {date}",
+    },
+    "score.why.cap": {
+        "en": "limit of {n} a day (UTC) reached",
+        "es": "alcanzado el límite de {n} al día (UTC)",
+    },
+    "col.rule": {"en": "Rule", "es": "Regla"},
+    "col.counted": {"en": "What counted", "es": "Qué contó"},
+    "col.points": {"en": "Points", "es": "Puntos"},
+    "col.counts": {"en": "Counts for", "es": "Cuenta"},
+    "col.note": {"en": "Note", "es": "Nota"},
     "score.objected": {
         "en": "You objected to profiling: your score is not updated.",
         "es": "Te opusiste a la elaboración de perfiles: tu puntuación no se actualiza.",

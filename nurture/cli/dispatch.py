@@ -1,4 +1,5 @@
-"""Work a command hands on after its commit: score updates and hand-off deliveries.
+"""Work a command hands on after its commit: score updates, hand-off deliveries and
+erasure notices.
 
 With Redis they go to the workers. With the embedded broker they are done here and now:
 that broker's queue lives in this process's memory and would die with the command (the
@@ -28,3 +29,12 @@ def deliver(rt: Runtime, delivery_ids: Sequence[int]) -> None:
         return
     for delivery_id in delivery_ids:
         rt.handoff_deliverer.deliver(delivery_id)
+
+
+def notify_erasure(rt: Runtime, notice_ids: Sequence[int]) -> None:
+    """Art. 19 notices of an erasure: one attempt each when embedded, like deliveries."""
+    if rt.settings.redis_url:
+        rt.actors.enqueue_erasure_notices(notice_ids)
+        return
+    for notice_id in notice_ids:
+        rt.erasure_notifier.deliver(notice_id)

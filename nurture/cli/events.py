@@ -1,4 +1,4 @@
-"""`nurture events add EMAIL TYPE [--at ISO8601] [--data JSON]`."""
+"""`nurture events add EMAIL TYPE [--at ISO8601] [--data JSON] [--campaign ID [--step ID]]`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from nurture.cli.common import UserError, instant, runtime
 from nurture.cli.dispatch import rescore
 from nurture.db import after_commit, unit_of_work
 from nurture.leads.events import BadEventType, check_external_event_type, record_event
+from nurture.leads.fields import FieldError
+from nurture.leads.reported import attribution
 from nurture.leads.service import UnknownLead, get_lead
 
 
@@ -36,23 +38,37 @@ def register(cli: click.Group) -> None:
     @click.argument("event_type", metavar="TYPE")
     @click.option("--at", callback=instant, help="When it happened (ISO 8601) [default: now].")
     @click.option("--data", help="Extra details as a JSON object.")
-    def add(email: str, event_type: str, at: datetime | None, data: str | None) -> None:
+    @click.option("--campaign", help="The campaign it came from (a loaded campaign's id).")
+    @click.option("--step", help="The step of --campaign it came from.")
+    def add(
+        email: str,
+        event_type: str,
+        at: datetime | None,
+        data: str | None,
+        campaign: str | None,
+        step: str | None,
+    ) -> None:
         """Record a behaviour event (call_completed, meeting_no_show, converted, ...)."""
         details = _data(data)
         with runtime() as rt, unit_of_work(rt.sessions) as session:
             try:
                 check_external_event_type(event_type)
+                campaign_id, step_id = attribution(rt.campaigns(), campaign, step)
                 lead = get_lead(session, email)
-                record_event(
-                    session,
-                    lead,
-                    event_type,
-                    occurred_at=at or rt.clock.now(),
-                    source="cli",
-                    data=details,
-                )
             except (UnknownLead, BadEventType) as error:
                 raise UserError(str(error)) from None
+            except FieldError as error:
+                raise UserError(f"--{error.field}: {error.message}") from None
+            record_event(
+                session,
+                lead,
+                event_type,
+                occurred_at=at or rt.clock.now(),
+                source="cli",
+                campaign_id=campaign_id,
+                step_id=step_id,
+                data=details,
+            )
             lead_id = lead.id
             after_commit(session, lambda: rescore(rt, [lead_id]))
         click.echo(f"recorded {event_type}")

@@ -9,7 +9,9 @@ import click
 
 from nurture.audit import audit
 from nurture.campaigns.purposes import load_purposes
+from nurture.cli import erasure_notices
 from nurture.cli.common import UserError, runtime
+from nurture.cli.dispatch import notify_erasure
 from nurture.db import unit_of_work
 from nurture.gdpr.erase import erase_lead
 from nurture.gdpr.export import export_lead
@@ -57,6 +59,7 @@ def register(cli: click.Group) -> None:
                 rt.clock.now(),
                 actor="operator",
                 via="cli",
+                notify=lambda ids: notify_erasure(rt, ids),
             )
         click.echo(f"erased; {cancelled} queued message(s) cancelled; the address stays suppressed")
 
@@ -70,13 +73,23 @@ def register(cli: click.Group) -> None:
                 unconfirmed=timedelta(days=s.confirm_days),
                 tracking=timedelta(days=s.retain_tracking_days),
                 inactive=timedelta(days=s.retain_inactive_days),
+                count_machines=s.count_machine_engagement,
             )
-            report = purge(session, retention, s.suppression_key, rt.clock.now(), dry_run=dry_run)
+            report = purge(
+                session,
+                retention,
+                s.suppression_key,
+                rt.clock.now(),
+                dry_run=dry_run,
+                notify=lambda ids: notify_erasure(rt, ids),
+            )
             if dry_run:
                 session.rollback()
         verb = "would purge" if dry_run else "purged"
         for category, count in report.items():
             click.echo(f"{verb} {count} {category.replace('_', ' ')}")
+
+    erasure_notices.register(gdpr)  # notices, redeliver: the art. 19 log
 
     @gdpr.command("record")
     @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")

@@ -34,8 +34,13 @@ def _rows(export: dict[str, Any]) -> Iterator[tuple[str, str, str, Any]]:
         for index, item in enumerate(export[section], 1):
             for field, value in item.items():
                 yield section, str(index), field, value
-    for field, value in export["score"].items():
+    score = dict(export["score"])
+    explanation = score.pop("explanation", [])
+    for field, value in score.items():
         yield "score", "", field, value
+    for index, line in enumerate(explanation, 1):  # one item per ledger line
+        for field, value in line.items():
+            yield "score_explanation", str(index), field, value
     yield "suppression", "", "reason", export["suppression"]
     yield "export", "", "exported_at", export["exported_at"]
 

@@ -5,14 +5,19 @@
 2. event details are cleared (the rows stay for aggregate reports, without identity);
 3. the address goes on the suppression list as `erased` (an HMAC: a re-import or a
    re-subscription never mails it again) unless this is a retention purge;
-4. the lead row is deleted: the database cascades to the ledger, consent states,
+4. the recipients of the lead's data — the CRM that got its hand-offs, the webhook
+   subscribers that got its events — are owed a `lead.erased` notice (art. 19): the
+   notices are written now, before the hand-off rows go with the lead, and posted after
+   the commit (`nurture.gdpr.recipients`, `nurture.gdpr.notices`);
+5. the lead row is deleted: the database cascades to the ledger, consent states,
    enrolments and pending address changes, and detaches events and messages
    (every foreign key to `leads.id` is ON DELETE CASCADE or SET NULL);
-5. the audit log and an `erased` event record that it happened, with no personal data.
+6. the audit log and an `erased` event record that it happened, with no personal data.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy import update
@@ -20,6 +25,8 @@ from sqlalchemy.orm import Session
 
 from nurture.audit import audit
 from nurture.consent.suppression import suppress
+from nurture.db import after_commit
+from nurture.gdpr.recipients import plan_notices
 from nurture.leads.events import record_event
 from nurture.models import Event, Lead, Message
 from nurture.prospects.ratelimit import forget_address
@@ -56,10 +63,17 @@ def erase_lead(
     actor: str,
     via: str,
     keep_suppression: bool = True,
+    notify: Callable[[Sequence[int]], None] | None = None,
 ) -> int:
-    """Erase ``lead``; returns the number of queued messages cancelled."""
+    """Erase ``lead``; returns the number of queued messages cancelled.
+
+    ``notify`` gets the ids of the art. 19 notices once committed (without it, the next
+    scheduler pass finds them and sends them)."""
     email = lead.email
     cancelled = _scrub(session, lead.id, now)
+    notices = plan_notices(session, lead.id, now)
+    if notices and notify is not None:
+        after_commit(session, lambda: notify(notices))
     if keep_suppression:
         suppress(session, suppression_key, email, "erased", now)
     forget_address(session, suppression_key, email)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from nurture.consent.ledger import current, records_of
 from nurture.consent.suppression import suppression_reason
 from nurture.gdpr.explain import score_summary
+from nurture.i18n import choose
 from nurture.models import Event, Lead, Message
 
 
@@ -94,8 +95,11 @@ def messages(session: Session, lead: Lead) -> list[dict[str, Any]]:
 
 
 def export_lead(
-    session: Session, lead: Lead, suppression_key: str, now: datetime
+    session: Session, lead: Lead, suppression_key: str, now: datetime, lang: str | None = None
 ) -> dict[str, Any]:
+    """Everything held about ``lead``; the score's explanation in ``lang`` (by default
+    the lead's own language)."""
+    lang = lang or choose(lead.locale)
     return {
         "exported_at": now.isoformat(),
         "lead": profile(lead),
@@ -103,6 +107,6 @@ def export_lead(
         "consents": consents(session, lead),
         "events": events(session, lead),
         "messages": messages(session, lead),
-        "score": score_summary(session, lead),
+        "score": score_summary(session, lead, lang=lang),
         "suppression": suppression_reason(session, suppression_key, lead.email),
     }

@@ -4,28 +4,38 @@
   pending when the confirmation link has expired (`NURTURE_CONFIRM_DAYS`) are deleted;
 - tracking events (opens and clicks) older than `NURTURE_RETAIN_TRACKING_DAYS` lose
   their link to the lead and their details: counts survive, identity does not;
-- inactive leads, with no event of their own (anything but our sends) for
-  `NURTURE_RETAIN_INACTIVE_DAYS`, are deleted like an erasure, but without a
-  suppression entry (the person did not ask to be forgotten; an objection already on the
-  suppression list stays there);
+- inactive leads, with no event of their own for `NURTURE_RETAIN_INACTIVE_DAYS`, are
+  deleted like an erasure, but without a suppression entry (the person did not ask to be
+  forgotten; an objection already on the suppression list stays there). "Their own"
+  leaves out nurture's bookkeeping: our sends and the bounces they caused, and the
+  events derived from scores and hand-offs (`DERIVED_EVENT_TYPES`: `became_*`,
+  `disqualified`, `handoff_*`, `sales_*`), which a nightly score refresh records for
+  leads who did nothing; and opens and clicks by mail proxies and link scanners, unless
+  `NURTURE_COUNT_MACHINE_ENGAGEMENT` counts them as engagement everywhere;
 - expired rate-limit counters are deleted.
+
+Every deleted lead's data recipients are told, as after an erasure (art. 19).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from nurture.gdpr.erase import erase_lead
 from nurture.models import ConsentRecord, ConsentState, Event, Lead
 from nurture.prospects.ratelimit import purge_expired
 from nurture.prospects.signup import SOURCE
+from nurture.scoring.transitions import DERIVED_EVENT_TYPES
+from nurture.scoring.views import HUMAN
 
 TRACKING_EVENTS = ("email_opened", "email_clicked")
-NOT_THE_PERSONS_OWN = ("email_sent",)
+PEOPLE = [kind for kind in HUMAN if kind is not None]  # classifications that are a person
+NOT_THE_PERSONS_OWN = ("email_sent", "email_bounced", *sorted(DERIVED_EVENT_TYPES))
 
 
 @dataclass(frozen=True)
@@ -33,6 +43,7 @@ class Retention:
     unconfirmed: timedelta
     tracking: timedelta
     inactive: timedelta
+    count_machines: bool = False  # proxy and scanner opens/clicks as the person's activity
 
 
 def unconfirmed_leads(session: Session, cutoff: datetime) -> list[int]:
@@ -46,12 +57,15 @@ def unconfirmed_leads(session: Session, cutoff: datetime) -> list[int]:
     return list(session.scalars(query))
 
 
-def inactive_leads(session: Session, cutoff: datetime) -> list[int]:
-    recent = exists().where(
+def inactive_leads(session: Session, cutoff: datetime, count_machines: bool = False) -> list[int]:
+    own = [
         Event.lead_id == Lead.id,
         Event.occurred_at >= cutoff,
         Event.type.not_in(NOT_THE_PERSONS_OWN),
-    )
+    ]
+    if not count_machines:
+        own.append(or_(Event.classification.is_(None), Event.classification.in_(PEOPLE)))
+    recent = exists().where(*own)
     return list(session.scalars(select(Lead.id).where(Lead.created_at < cutoff, ~recent)))
 
 
@@ -63,12 +77,20 @@ def old_tracking_events(session: Session, cutoff: datetime) -> int:
 
 
 def purge(
-    session: Session, retention: Retention, suppression_key: str, now: datetime, *, dry_run: bool
+    session: Session,
+    retention: Retention,
+    suppression_key: str,
+    now: datetime,
+    *,
+    dry_run: bool,
+    notify: Callable[[Sequence[int]], None] | None = None,
 ) -> dict[str, int]:
-    """Counts per category; with ``dry_run`` nothing is changed."""
+    """Counts per category; with ``dry_run`` nothing is changed. A deleted lead's data
+    recipients are told like after an erasure (``notify``: see `erase_lead`)."""
     unconfirmed = unconfirmed_leads(session, now - retention.unconfirmed)
+    cutoff = now - retention.inactive
     inactive = [
-        i for i in inactive_leads(session, now - retention.inactive) if i not in unconfirmed
+        i for i in inactive_leads(session, cutoff, retention.count_machines) if i not in unconfirmed
     ]
     report = {
         "unconfirmed_signups": len(unconfirmed),
@@ -94,6 +116,7 @@ def purge(
                 actor="retention",
                 via="purge",
                 keep_suppression=False,
+                notify=notify,
             )
     report["rate_limit_counters"] = purge_expired(session, now)
     return report

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from nurture.models import Event, Lead, utcnow
 from nurture.models.activity import SYSTEM_EVENT_TYPES
+from nurture.scoring.transitions import DERIVED_EVENT_TYPES
 
 _EVENT_TYPE = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 
@@ -32,9 +33,17 @@ def check_external_event_type(event_type: str) -> str:
 
     Consent, sends, opens and erasure are facts nurture establishes (the ledger and the
     tracker are their proof); letting a client post `consent_confirmed` would forge them.
+    Score, stage and hand-off changes (`became_hot`, `disqualified`, `sales_accepted`…)
+    are derived by nurture: a posted `became_hot` would start a sales-ready campaign for a
+    lead whose score never got there (a sale is reported as `converted`).
     """
     if event_type in SYSTEM_EVENT_TYPES:
         raise BadEventType(f"{event_type!r} is recorded by nurture itself, not reported to it")
+    if event_type in DERIVED_EVENT_TYPES:
+        raise BadEventType(
+            f"{event_type!r} is derived by nurture from scores and hand-offs, not reported to "
+            "it (report what happened instead: email_replied, call_completed, converted…)"
+        )
     return check_event_type(event_type)
 
 

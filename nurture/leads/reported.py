@@ -1,8 +1,11 @@
-"""Behaviour events reported by other systems (`POST /api/events`).
+"""Behaviour events reported by other systems (`POST /api/events`, `nurture events add`).
 
-Types nurture records itself (consent, sends, opens, erasure) are refused: the ledger
-and the tracker are their proof. The lead is named by its address or its public id; an
-event dated in the future is a clock or time-zone mistake and is refused too.
+Types nurture records itself (consent, sends, opens, erasure) or derives (score, stage
+and hand-off changes) are refused: the ledger, the tracker and the scorer are their
+proof. The lead is named by its address or its public id; an event dated in the future
+is a clock or time-zone mistake and is refused too. A reply, a call or a conversion may
+name the campaign (and step) it came from: the campaign must be loaded and have that
+step, so a typo never files an event under a campaign nobody can find.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from nurture.campaigns.registry import CampaignSet
 from nurture.clock import parse_instant
 from nurture.leads.events import BadEventType, check_external_event_type, record_event
 from nurture.leads.fields import FieldError
@@ -30,24 +34,65 @@ class UnknownLeadError(LookupError):
 
 
 def record_reported_event(
-    session: Session, raw: Mapping[str, Any], *, source: str, now: datetime
+    session: Session,
+    raw: Mapping[str, Any],
+    *,
+    source: str,
+    now: datetime,
+    campaigns: CampaignSet,
 ) -> tuple[Lead, Event]:
     """An event another system reports: `email` (or `lead`, a public id), `type`,
-    optional `occurred_at` (ISO 8601) and `data` (an object)."""
+    optional `occurred_at` (ISO 8601), `data` (an object), `campaign` and `step`."""
     event_type = str(raw.get("type") or "").strip()
     try:
         check_external_event_type(event_type)
     except BadEventType as error:
         raise FieldError("type", str(error)) from None
+    campaign_id, step_id = attribution(campaigns, _text(raw, "campaign"), _text(raw, "step"))
     lead = _reported_lead(session, raw)
     occurred_at = _instant(raw.get("occurred_at"), now)
     data = raw.get("data") or {}
     if not isinstance(data, Mapping):
         raise FieldError("data", "must be an object")
     event = record_event(
-        session, lead, event_type, occurred_at=occurred_at, source=source, data=dict(data)
+        session,
+        lead,
+        event_type,
+        occurred_at=occurred_at,
+        source=source,
+        campaign_id=campaign_id,
+        step_id=step_id,
+        data=dict(data),
     )
     return lead, event
+
+
+def attribution(
+    campaigns: CampaignSet, campaign_id: str | None, step_id: str | None
+) -> tuple[str | None, str | None]:
+    """(campaign, step) an event is filed under, checked against the loaded campaigns."""
+    if campaign_id is None:
+        if step_id is not None:
+            raise FieldError("campaign", "name the campaign the step belongs to")
+        return None, None
+    loaded = campaigns.campaigns.get(campaign_id)
+    if loaded is None:
+        raise FieldError(
+            "campaign", f"no campaign {campaign_id!r} is loaded (see `nurture campaigns list`)"
+        )
+    if step_id is not None and step_id not in loaded.campaign.step_ids:
+        steps = ", ".join(loaded.campaign.step_ids)
+        raise FieldError("step", f"campaign {campaign_id!r} has no step {step_id!r} ({steps})")
+    return campaign_id, step_id
+
+
+def _text(raw: Mapping[str, Any], name: str) -> str | None:
+    value = raw.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise FieldError(name, "must be text (an id)")
+    return value.strip() or None
 
 
 def _reported_lead(session: Session, raw: Mapping[str, Any]) -> Lead:

@@ -4,6 +4,7 @@ from nurture.models.activity import AuditEntry, Event
 from nurture.models.base import Base, new_public_id, utcnow
 from nurture.models.campaign import CampaignState, Enrolment, Message
 from nurture.models.consent import ConsentRecord, ConsentState, Suppression
+from nurture.models.erasure import ErasureNotice
 from nurture.models.handoff import Handoff, HandoffDelivery
 from nurture.models.lead import Lead
 from nurture.models.prospect import AddressChange, RateLimit
@@ -19,6 +20,7 @@ __all__ = [
     "ConsentRecord",
     "ConsentState",
     "Enrolment",
+    "ErasureNotice",
     "Event",
     "Handoff",
     "HandoffDelivery",

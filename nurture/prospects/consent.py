@@ -4,8 +4,9 @@ An objection to direct marketing (GDPR art. 21(2)-(3)) is absolute and global: e
 purpose the lead has is withdrawn in the ledger (the proof), the address goes on the
 suppression list with reason `objected` (which stops every campaign, including ones
 created later and legitimate-interest imports, and survives a re-import), and profiling
-stops. Only the person can reverse it, by ticking a topic again in the preference
-centre, which proves control of the mailbox (see `nurture.prospects.preferences`).
+stops: the score is zeroed and the score ledger deleted in the same transaction. Only
+the person can reverse it, by ticking a topic again in the preference centre, which
+proves control of the mailbox (see `nurture.prospects.preferences`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from nurture.consent.suppression import suppress
 from nurture.leads.events import record_event
 from nurture.models import Lead
 from nurture.prospects.setup import Origin, ProspectSetup
+from nurture.scoring.service import clear_profile
 
 
 def confirm(
@@ -68,6 +70,7 @@ def object_to_marketing(
             append(session, lead, purpose, "withdrawn", proof, setup.now())
     suppress(session, setup.suppression_key, lead.email, "objected", setup.now())
     lead.profiling_objected = True
+    clear_profile(session, lead.id)
     record_event(
         session,
         lead,

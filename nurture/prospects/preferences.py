@@ -4,7 +4,9 @@ Each purpose switched on or off is one ledger entry with source `link` (the sign
 proves control of the mailbox, so a grant here needs no second opt-in). Switching a
 purpose on is also how a person reverses their own objection to direct marketing: the
 `objected` (or `unsubscribed`) suppression is lifted. Bounces, complaints and erasures
-are not theirs to lift here.
+are not theirs to lift here. An objection to profiling zeroes the score and deletes the
+score ledger in the same transaction; withdrawing it lets the next scheduler pass score
+the lead again (its ledger is missing, so the refresh picks it up).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from nurture.consent.ledger import append, current
 from nurture.consent.suppression import lift, suppression_reason
 from nurture.models import Lead
 from nurture.prospects.setup import Origin, ProspectSetup
+from nurture.scoring.service import clear_profile
 
 PAUSE_WEEKS = (1, 2, 4, 8, 12)
 LIFTABLE_BY_SUBJECT = ("objected", "unsubscribed")
@@ -53,6 +56,8 @@ def apply_choices(
         changed.append("restriction")
     if choices.profiling_objected != lead.profiling_objected:
         lead.profiling_objected = choices.profiling_objected
+        if lead.profiling_objected:
+            clear_profile(session, lead.id)
         changed.append("profiling")
     if changed:
         audit(session, "subject", "preferences_changed", settings=sorted(set(changed)))

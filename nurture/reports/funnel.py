@@ -14,7 +14,9 @@ over all its steps:
 - unsubscribed: unsubscribe events of the campaign, attributed to the last step the lead
   had received before unsubscribing;
 - converted: leads with a `converted` event after receiving the step (after any step, for
-  the campaign: influenced, not "last touch").
+  the campaign: influenced, not "last touch"); a conversion reported with its campaign
+  (and step) — `POST /api/events`, `nurture events add --campaign --step` — counts only
+  for that campaign (and step).
 
 Rates are shares of delivered mail (bounced: of sent). Opens and clicks of leads who did
 not allow tracking exist only as anonymous daily counts (`tracking_counts`) and are not

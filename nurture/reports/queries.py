@@ -172,20 +172,34 @@ def _unsubscribed(only: str | None) -> Rows:
 
 
 def _converted(only: str | None) -> Rows:
-    """Leads converted after receiving a step of the campaign."""
+    """Leads converted after receiving a step of the campaign. A conversion reported with
+    its campaign (and step) counts for that campaign (and step) only; one without counts
+    for every step received before it. DISTINCT: one row per message, however many
+    conversions a lead has (the per-step count relies on it)."""
     conversions = (
-        select(Event.lead_id, func.max(Event.occurred_at).label("latest"))
+        select(
+            Event.lead_id,
+            Event.campaign_id,
+            Event.step_id,
+            func.max(Event.occurred_at).label("latest"),
+        )
         .where(Event.type == "converted", Event.lead_id.is_not(None))
-        .group_by(Event.lead_id)
+        .group_by(Event.lead_id, Event.campaign_id, Event.step_id)
         .subquery()
     )
     return (
         select(Message.campaign_id, Message.step_id, Message.lead_id.label("lead_key"))
+        .distinct()
         .join(conversions, conversions.c.lead_id == Message.lead_id)
         .where(
             Message.status == "sent",
             Message.kind == "marketing",
             Message.sent_at <= conversions.c.latest,
+            or_(
+                conversions.c.campaign_id.is_(None),
+                conversions.c.campaign_id == Message.campaign_id,
+            ),
+            or_(conversions.c.step_id.is_(None), conversions.c.step_id == Message.step_id),
             _campaign_filter(Message.campaign_id, only),
         )
     )

@@ -42,7 +42,7 @@ def score(
     count_machines: bool = False,
 ) -> ScoreResult:
     if lead.profiling_objected:
-        return ScoreResult(0, 0, 0, "cold", lead.stage)
+        return unprofiled(lead)
     past = sorted((e for e in events if e.occurred_at <= now), key=lambda e: (e.occurred_at, e.id))
     counted = [e for e in past if count_machines or e.classification in HUMAN]
     fit_lines = _fit(lead, rules)
@@ -72,6 +72,11 @@ def score(
         disqualified_by=disqualifier.rule if disqualifier else None,
         ledger=tuple(ledger),
     )
+
+
+def unprofiled(lead: LeadFacts) -> ScoreResult:
+    """The score of a lead who objected to profiling: nothing, whatever the rules say."""
+    return ScoreResult(0, 0, 0, "cold", lead.stage)
 
 
 def _round(value: float) -> int:

@@ -19,7 +19,7 @@ from nurture.clock import Clock
 from nurture.db import SessionFactory, after_commit, unit_of_work
 from nurture.handoff.start import sync_handoffs
 from nurture.scoring import store
-from nurture.scoring.compute import score
+from nurture.scoring.compute import score, unprofiled
 from nurture.scoring.facts import load_events, load_leads
 from nurture.scoring.loader import LoadedRules
 from nurture.scoring.rules import ScoringRules
@@ -82,10 +82,21 @@ def update_scores(
     )
 
 
-def clear_profile(session: Session, lead_id: int, rules: ScoringRules, now: datetime) -> None:
+def clear_profile(session: Session, lead_id: int) -> None:
     """A lead objected to profiling (already set on the lead): zero the score and delete
-    the ledger in the same transaction as the objection."""
-    update_scores(session, [lead_id], rules, now)
+    the ledger in the same transaction as the objection (GDPR art. 21: the objection
+    takes effect at once, not at the next scheduler pass).
+
+    What `update_scores` does for such a lead, without rules or events: an objected
+    lead's score does not depend on them, so an invalid scoring.yaml cannot hold up an
+    objection. The lead row is locked like an update's, so a score update racing the
+    objection waits for it and then finds the lead objected.
+    """
+    session.flush()  # the Core statements below must see the objection
+    rows = [row for row in load_leads(session, [lead_id]) if row.facts.profiling_objected]
+    results = [(row, unprofiled(row.facts)) for row in rows]
+    store.update_leads(session, [(row.id, res) for row, res in results if store.changed(row, res)])
+    store.forget_ledgers(session, [row.id for row in rows])
 
 
 @dataclass

@@ -3,9 +3,10 @@
 `Authorization: Bearer KEY` with one of NURTURE_API_KEYS (none configured: every call is
 401). Bodies are JSON, form-encoded name–value pairs or XML (`api_bodies`), at most 64 KiB.
 Answers are JSON: 201 with the lead's public id when created, 200 when merged into a
-known lead; errors carry `{"error": …, "field": …}` naming what to fix. The work is
-`nurture.leads.capture`'s; what follows a commit (the art. 14 notice, the score update)
-is handed to the broker only once the lead is durable.
+known lead; errors carry `{"error": …, "field": …}` naming what to fix (`field` is null
+for an unknown path, a wrong method or a server error: every answer under /api/ is
+JSON). The work is `nurture.leads.capture`'s; what follows a commit (the art. 14 notice,
+the score update) is handed to the broker only once the lead is durable.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
 from nurture.db import after_commit, unit_of_work
 from nurture.leads.capture import capture_lead, read_consent
@@ -48,7 +49,7 @@ def authorised(header: str, keys: Sequence[str]) -> bool:
     return any(matches)
 
 
-def _error(status: int, message: str, field: str) -> tuple[Response, int]:
+def _error(status: int, message: str, field: str | None) -> tuple[Response, int]:
     return jsonify({"error": message, "field": field}), status
 
 
@@ -96,10 +97,18 @@ def post_lead() -> ResponseReturnValue:
 def post_event() -> ResponseReturnValue:
     rt, payload = _runtime(), _payload()
     with unit_of_work(rt.sessions) as session:
-        lead, event = record_reported_event(session, payload, source="api", now=rt.clock.now())
+        lead, event = record_reported_event(
+            session, payload, source="api", now=rt.clock.now(), campaigns=rt.campaigns()
+        )
         _after_commit(session, rt, lead.id, [])
-    occurred_at = event.occurred_at.isoformat()
-    return jsonify({"lead": lead.public_id, "type": event.type, "occurred_at": occurred_at}), 201
+    body = {
+        "lead": lead.public_id,
+        "type": event.type,
+        "occurred_at": event.occurred_at.isoformat(),
+        "campaign": event.campaign_id,
+        "step": event.step_id,
+    }
+    return jsonify(body), 201
 
 
 def _after_commit(session: Session, rt: Runtime, lead_id: int, notices: list[int]) -> None:
@@ -132,3 +141,28 @@ def _unknown_lead(error: UnknownLeadError) -> ResponseReturnValue:
 @blueprint.errorhandler(RequestEntityTooLarge)
 def _too_large(_error_: RequestEntityTooLarge) -> ResponseReturnValue:
     return _error(413, f"the body is larger than {MAX_BODY // 1024} KiB", "body")
+
+
+@blueprint.app_errorhandler(HTTPException)
+def _json_under_api(error: HTTPException) -> ResponseReturnValue:
+    """Unknown paths, wrong methods and server errors under /api/ answer in the API's
+    error shape, not with Flask's HTML page. Registered for the whole app because routing
+    fails before any blueprint is chosen (a blueprint's own handlers never see a 404 or
+    405); every other path gets Flask's default answer, unchanged."""
+    if request.path != "/api" and not request.path.startswith("/api/"):
+        return error
+    status = error.code or 500
+    body, _ = _error(status, _message(error, status), None)
+    kept = [(name, value) for name, value in error.get_headers() if name.lower() == "allow"]
+    return body, status, kept
+
+
+def _message(error: HTTPException, status: int) -> str:
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        allowed = ", ".join(m for m in error.valid_methods if m not in ("HEAD", "OPTIONS"))
+        return f"{request.method} is not allowed here: use {allowed}"
+    if status == 404:
+        return "no such endpoint: the API is described at /api/openapi.json"
+    if status >= 500:  # never the exception's text: it is in the log, not for clients
+        return "internal error: it has been logged; try again later"
+    return error.description or error.name

@@ -66,8 +66,9 @@ def download(token: str, fmt: str) -> ResponseReturnValue:
     rt = runtime()
     with unit_of_work(rt.sessions) as session:
         lead = lead_of(session, rt.tokens, "preferences", token)
-        data = export_lead(session, lead, rt.settings.suppression_key, rt.clock.now())
-        record_event(session, lead, "data_exported", occurred_at=rt.clock.now(), source="link")
+        now, lang = rt.clock.now(), locale(lead.locale)
+        data = export_lead(session, lead, rt.settings.suppression_key, now, lang)
+        record_event(session, lead, "data_exported", occurred_at=now, source="link")
         audit(session, "subject", "data_exported", via="link", format=fmt)
     body = json.dumps(data, ensure_ascii=False, indent=2) if fmt == "json" else export_csv(data)
     mimetype = "application/json" if fmt == "json" else "text/csv"
@@ -92,6 +93,12 @@ def erase_post(token: str) -> ResponseReturnValue:
         if request.form.get("confirm") != "yes":
             return page("erase.html", 400, lang=lang, error=True)
         erase_lead(
-            session, lead, rt.settings.suppression_key, rt.clock.now(), actor="subject", via="link"
+            session,
+            lead,
+            rt.settings.suppression_key,
+            rt.clock.now(),
+            actor="subject",
+            via="link",
+            notify=rt.actors.enqueue_erasure_notices,  # art. 19: tell who received the data
         )
     return page("message.html", lang=lang, title="erased.title", body="erased.body")

@@ -82,6 +82,7 @@ def _responses(created: str, schema: str) -> dict[str, Any]:
         "413": {"description": "the body is larger than 64 KiB", "content": error},
         "415": {"description": "unsupported Content-Type", "content": error},
         "422": {"description": "a field is invalid: `field` names it", "content": error},
+        "500": {"description": "a server error (logged); `field` is null", "content": error},
     }
 
 
@@ -113,7 +114,9 @@ def document(base_url: str) -> dict[str, Any]:
             "title": "nurture capture API",
             "version": "1",
             "description": "Leads and behaviour events from web forms, lead vendors and "
-            "other systems. Bodies: JSON, form-encoded name–value pairs or XML (no DTD).",
+            "other systems. Bodies: JSON, form-encoded name–value pairs or XML (no DTD). "
+            "Every answer under /api/ is JSON, errors included: an unknown path is a 404 "
+            "and a wrong method a 405 (with `Allow`), both as an Error with `field` null.",
         },
         "servers": [{"url": base_url}],
         "security": [{"bearer": []}],
@@ -133,7 +136,11 @@ def document(base_url: str) -> dict[str, Any]:
                 "post": {
                     "summary": "Record a behaviour event for a known lead",
                     "description": "Types nurture records itself (consent, sends, opens, "
-                    "clicks, unsubscribes, erasure) are refused.",
+                    "clicks, unsubscribes, erasure) or derives (score, stage and hand-off "
+                    "changes: became_*, disqualified, handoff_*, sales_*) are refused. "
+                    "`campaign` and `step` file the event under the campaign and step it "
+                    "came from (a reply, a call, a conversion): the campaign must be loaded "
+                    "and have that step.",
                     "operationId": "postEvent",
                     "requestBody": _body("Event", EVENT_EXAMPLE, "event"),
                     "responses": _responses("the event was recorded", "EventRecorded"),
@@ -162,6 +169,14 @@ def document(base_url: str) -> dict[str, Any]:
                         "type": {"type": "string", "pattern": "^[a-z][a-z0-9_]{1,63}$"},
                         "occurred_at": {"type": "string", "format": "date-time"},
                         "data": {"type": "object"},
+                        "campaign": {
+                            "type": "string",
+                            "description": "id of a loaded campaign the event came from",
+                        },
+                        "step": {
+                            "type": "string",
+                            "description": "a step of `campaign` (needs `campaign`)",
+                        },
                     },
                 },
                 "LeadCreated": {
@@ -178,12 +193,21 @@ def document(base_url: str) -> dict[str, Any]:
                         "lead": {"type": "string"},
                         "type": {"type": "string"},
                         "occurred_at": {"type": "string", "format": "date-time"},
+                        "campaign": {"type": ["string", "null"]},
+                        "step": {"type": ["string", "null"]},
                     },
                 },
                 "Error": {
                     "type": "object",
                     "required": ["error", "field"],
-                    "properties": {"error": {"type": "string"}, "field": {"type": "string"}},
+                    "properties": {
+                        "error": {"type": "string"},
+                        "field": {
+                            "type": ["string", "null"],
+                            "description": "the field to fix; null when no field is at "
+                            "fault (unknown path, wrong method, server error)",
+                        },
+                    },
                 },
             },
         },

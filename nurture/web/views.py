@@ -13,6 +13,7 @@ from nurture.gdpr.rectify import EDITABLE
 from nurture.i18n import SUPPORTED
 from nurture.models import Lead
 from nurture.prospects.preferences import PAUSE_WEEKS
+from nurture.scoring.explain import explanation
 from nurture.web.pages import locale, page, runtime, setup
 
 SHOWN = 200  # rows per table on the page; the downloads carry everything
@@ -74,9 +75,15 @@ def my_data_view(
         messages_total=len(messages),
         shown=SHOWN,
         score=lead,
-        score_lines=explain_score(session, lead),
+        score_lines=explain_score(session, lead, lang=lang),
+        score_computed=_computed_at(session, lead),
         notice=notice,
         error=error,
         preferences_url=links.preferences(lead.public_id),
         erase_url=links.erase(lead.public_id),
     )
+
+
+def _computed_at(session: Session, lead: Lead) -> str | None:
+    found = explanation(session, lead)
+    return f"{found.computed_at:%Y-%m-%d %H:%M}" if found is not None else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,6 +19,7 @@ from nurture.models import ConsentRecord, Event, Lead, Message
 from nurture.runtime import Runtime
 from nurture.web import create_app
 from tests.conftest import REPO, RuntimeFactory
+from tests.pipeline import THREE_STEPS, write_campaign
 
 KEY = "test-api-key-2"
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -316,3 +318,80 @@ def test_the_openapi_document_describes_both_endpoints(api: tuple[Runtime, Flask
     example = spec["paths"]["/api/leads"]["post"]["requestBody"]["content"]["application/json"]
     documented = client.post("/api/leads", json=example["example"], headers=AUTH)
     assert documented.status_code == 201, js(documented)
+
+
+@pytest.mark.parametrize(
+    "event_type", ["became_hot", "became_mql", "disqualified", "handoff_assigned", "sales_accepted"]
+)
+def test_derived_events_cannot_be_forged(api: tuple[Runtime, FlaskClient], event_type: str) -> None:
+    """Score, stage and hand-off changes are nurture's: a posted `became_hot` is a 422."""
+    rt, client = api
+    post(client, "json", "ana@acme.example")
+    body = {"email": "ana@acme.example", "type": event_type}
+    answer = client.post("/api/events", json=body, headers=AUTH)
+    assert (answer.status_code, js(answer)["field"]) == (422, "type")
+    assert "derived by nurture" in js(answer)["error"]
+    with unit_of_work(rt.sessions) as session:
+        assert session.scalars(select(Event).where(Event.type == event_type)).all() == []
+
+
+def test_events_name_the_campaign_and_step_they_came_from(
+    api: tuple[Runtime, FlaskClient],
+) -> None:
+    """`campaign` and `step` are checked against the loaded campaigns, then stored."""
+    rt, client = api
+    write_campaign(rt, THREE_STEPS)
+    post(client, "json", "ana@acme.example")
+    event = {"email": "ana@acme.example", "type": "email_replied", "campaign": "drip"}
+    answer = client.post("/api/events", json={**event, "step": "two"}, headers=AUTH)
+    assert answer.status_code == 201, js(answer)
+    assert (js(answer)["campaign"], js(answer)["step"]) == ("drip", "two")
+    form = {"email": "ana@acme.example", "type": "converted", "campaign": "drip"}
+    assert client.post("/api/events", data=form, headers=AUTH).status_code == 201
+    for wrong, field in (
+        ({"campaign": "nope"}, "campaign"),
+        ({"step": "four"}, "step"),
+        ({"campaign": None, "step": "two"}, "campaign"),
+        ({"campaign": 7}, "campaign"),
+    ):
+        refused = client.post("/api/events", json={**event, **wrong}, headers=AUTH)
+        assert (refused.status_code, js(refused)["field"]) == (422, field), wrong
+    with unit_of_work(rt.sessions) as session:
+        stored = session.scalars(
+            select(Event).where(Event.type.in_(["email_replied", "converted"])).order_by(Event.id)
+        ).all()
+        assert [(e.type, e.campaign_id, e.step_id) for e in stored] == [
+            ("email_replied", "drip", "two"),
+            ("converted", "drip", None),
+        ]
+
+
+def test_every_answer_under_api_is_json(api: tuple[Runtime, FlaskClient]) -> None:
+    """A wrong method and an unknown path answer in the error shape; other paths do not."""
+    _, client = api
+    wrong_method = client.get("/api/leads", headers=AUTH)
+    assert wrong_method.status_code == 405
+    assert js(wrong_method) == {"error": "GET is not allowed here: use POST", "field": None}
+    assert "POST" in wrong_method.headers["Allow"]
+    for path in ("/api/nope", "/api/leads/extra", "/api/sales/nope"):
+        unknown = client.post(path, json={}, headers=AUTH)
+        assert unknown.status_code == 404, path
+        assert js(unknown)["field"] is None
+        assert "/api/openapi.json" in js(unknown)["error"]
+    page = client.get("/no-such-page")
+    assert (page.status_code, page.mimetype) == (404, "text/html")
+
+
+def test_a_server_error_under_api_is_json_and_logged(
+    make_runtime: RuntimeFactory, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The database is unreachable: 500 in the error shape, details only in the log."""
+    rt = make_runtime(f"sqlite:///{tmp_path / 'missing' / 'nurture.db'}", api_keys=(KEY,))
+    client = create_app(rt).test_client()
+    body = {"email": "ana@acme.example", "type": "call_completed"}
+    answer = client.post("/api/events", json=body, headers=AUTH)
+    assert answer.status_code == 500
+    assert js(answer) == {"error": "internal error: it has been logged; try again later",
+                          "field": None}  # fmt: skip
+    assert "unable to open database file" not in answer.get_data(as_text=True)
+    assert "unable to open database file" in caplog.text

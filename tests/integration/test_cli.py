@@ -6,6 +6,7 @@ import csv
 import email.policy
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -149,6 +150,32 @@ def test_events_add_refuses_unknown_leads_and_types(workdir: Path) -> None:
     forged = run(workdir, "events", "add", "nobody@example.com", "consent_confirmed")
     assert forged.returncode == 1
     assert "recorded by nurture itself" in forged.stderr
+
+
+def test_events_add_refuses_derived_types_and_files_events_under_a_step(workdir: Path) -> None:
+    """`became_hot` is nurture's to record; --campaign/--step must name a loaded step."""
+    assert run(workdir, "db", "upgrade").returncode == 0
+    (workdir / "leads.csv").write_text("email\nana@example.com\n")
+    assert run(workdir, "leads", "import", "leads.csv").returncode == 0
+    forged = run(workdir, "events", "add", "ana@example.com", "became_hot")
+    assert forged.returncode == 1
+    assert "derived by nurture" in forged.stderr
+    for args, message in (
+        (["--campaign", "nope"], "--campaign: no campaign 'nope' is loaded"),
+        (["--campaign", "drip", "--step", "four"], "--step: campaign 'drip' has no step 'four'"),
+        (["--step", "two"], "--campaign: name the campaign the step belongs to"),
+    ):
+        refused = run(workdir, "events", "add", "ana@example.com", "email_replied", *args)
+        assert (refused.returncode, message in refused.stderr) == (1, True), refused.stderr
+    done = run(
+        workdir, "events", "add", "ana@example.com", "call_completed", "--campaign", "drip",
+        "--step", "two", "--data", '{"minutes": 25}',
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    stored = sqlite3.connect(workdir / "nurture.db").execute(
+        "SELECT type, campaign_id, step_id, source FROM events WHERE type != 'lead_created'"
+    )
+    assert stored.fetchall() == [("call_completed", "drip", "two", "cli")]
 
 
 def test_usage_errors_exit_2(workdir: Path) -> None:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from nurture.campaigns.purposes import load_purposes, wording_hash
 from nurture.consent.ledger import Proof, append
@@ -21,10 +21,13 @@ from nurture.leads.events import record_event
 from nurture.leads.fields import clean_lead
 from nurture.leads.service import upsert_lead
 from nurture.migrate import upgrade
-from nurture.models import Event, Lead
+from nurture.models import ErasureNotice, Event, Lead
 from nurture.prospects.signup import SOURCE
 from nurture.runtime import Runtime
+from nurture.webhooks import subscriptions
+from nurture.webhooks.passes import WebhookPass
 from tests.conftest import REPO, TEST_KEYS, make_settings
+from tests.handoff_support import http_receiver
 from tests.pipeline import THREE_STEPS, add_lead
 
 NURTURE = str(Path(sys.executable).with_name("nurture"))
@@ -78,6 +81,58 @@ def test_export_prints_everything_as_json(rt: Runtime) -> None:
     missing = run(rt, "export", "nobody@example.com")
     assert missing.returncode == 1
     assert "no lead" in missing.stderr
+
+
+def test_export_explains_the_score_in_the_leads_language(rt: Runtime) -> None:
+    """The ledger behind the score, line by line: rule, event, points, what decay left."""
+    lead_id = add_lead(rt, "rocio@example.com", NOW - timedelta(days=2), locale="es")
+    with unit_of_work(rt.sessions) as session:
+        lead = session.get_one(Lead, lead_id)
+        record_event(session, lead, "email_replied", occurred_at=NOW - timedelta(days=1))
+    rt.scorer.update([lead_id])
+    done = run(rt, "export", "rocio@example.com")
+    assert done.returncode == 0, done.stderr
+    score = json.loads(done.stdout)["score"]
+    assert score["computed_at"] is not None
+    reply = next(line for line in score["explanation"] if line["rule"] == "email-reply")
+    assert (reply["kind"], reply["what"], reply["points"]) == ("behaviour", "email_replied", 2)
+    assert 0 < reply["counts"] < 2  # a day of decay
+    assert reply["note"] == "la actividad antigua pesa menos"
+    assert reply["text"].startswith("+2 → ")
+
+
+def test_erase_tells_the_recipients_and_the_log_shows_it(rt: Runtime) -> None:
+    """Art. 19 from the command line: the embedded broker's notice goes out before the
+    command ends; `gdpr notices` lists the log; a failed notice goes again on `redeliver`."""
+    with http_receiver() as receiver:
+        with unit_of_work(rt.sessions) as session:
+            subscriptions.add(session, receiver.url, ["lead_created"], None)
+        for email in ("told@example.com", "retried@example.com"):
+            add_lead(rt, email, NOW - timedelta(days=1))
+        sent: list[int] = []
+        WebhookPass(rt.sessions, sent.extend, rt.wall_clock).run(NOW)
+        for delivery_id in sent:
+            rt.webhook_deliverer.deliver(delivery_id)
+
+        assert run(rt, "erase", "told@example.com", "--yes").returncode == 0
+        assert json.loads(receiver.posts[-1].body)["event"] == "lead_erased"
+        receiver.statuses = [500]
+        assert run(rt, "erase", "retried@example.com", "--yes").returncode == 0
+        with unit_of_work(rt.sessions) as session:  # as if its retries had run out
+            pending = ErasureNotice.status == "pending"
+            session.execute(update(ErasureNotice).where(pending).values(status="failed"))
+
+        [failed] = run(rt, "notices", "--status", "failed").stdout.splitlines()
+        assert "webhook failed    attempts=1 code=500" in failed
+        assert "attempt 1: HTTP 500" in failed
+        again = run(rt, "redeliver", failed.split()[0], "no-such-notice")
+        assert again.returncode == 1
+        assert "queued 1 of 2: the others are not failed" in again.stderr
+        assert [line.split()[2] for line in run(rt, "notices").stdout.splitlines()] == [
+            "delivered",
+            "delivered",
+        ]
+        assert json.loads(receiver.posts[-1].body)["event"] == "lead_erased"
 
 
 def test_erase_asks_first_then_keeps_only_the_hash(rt: Runtime) -> None:
@@ -135,6 +190,28 @@ def test_purge_applies_retention_per_category(rt: Runtime) -> None:
     assert emails == {"reader@example.com"}
     assert opened.lead_id is None
     assert clicked.lead_id is not None
+
+
+def test_nurtures_own_bookkeeping_is_not_activity(rt: Runtime) -> None:
+    """Score refreshes, hand-offs, sends, bounces and machine opens keep nobody "active";
+    a reply of the person's own does."""
+    quiet = add_lead(rt, "quiet@example.com", NOW - timedelta(days=1200))
+    replied = add_lead(rt, "replied@example.com", NOW - timedelta(days=1200))
+    recent = NOW - timedelta(days=2)
+    with unit_of_work(rt.sessions) as session:
+        for lead_id in (quiet, replied):
+            lead = session.get_one(Lead, lead_id)
+            for kind in ("became_warm", "became_cold", "disqualified", "handoff_recalled"):
+                record_event(session, lead, kind, occurred_at=recent)
+            record_event(session, lead, "email_sent", occurred_at=recent)
+            record_event(session, lead, "email_bounced", occurred_at=recent)
+            record_event(session, lead, "email_opened", occurred_at=recent, classification="proxy")
+        record_event(session, session.get_one(Lead, replied), "email_replied", occurred_at=recent)
+    done = run(rt, "purge")
+    assert done.returncode == 0, done.stderr
+    assert "purged 1 inactive leads" in done.stdout
+    with unit_of_work(rt.sessions) as session:
+        assert set(session.scalars(select(Lead.email))) == {"replied@example.com"}
 
 
 def test_record_of_processing_lists_purposes_and_campaigns(rt: Runtime) -> None:

@@ -151,3 +151,33 @@ def test_removed_campaigns_still_report_and_the_command_speaks_json(
     unknown = run(tmp_path, "report", "nope", database_url=rt.settings.database_url)
     assert unknown.returncode == 1
     assert "no campaign 'nope'" in unknown.stderr
+
+
+def test_a_conversion_reported_with_its_campaign_and_step_counts_there_only(
+    db_url: str, make_runtime: RuntimeFactory
+) -> None:
+    """e converts "because of" step one, f because of another campaign, g says nothing:
+    e counts on one only, f nowhere in drip, g on both steps it received."""
+    rt = make_runtime(db_url)
+    write_campaign(rt, THREE_STEPS)
+    with unit_of_work(rt.sessions) as session:
+        e, f, g = (Lead(email=f"{name}@example.com") for name in "efg")
+        session.add_all([e, f, g])
+        session.flush()
+        for lead in (e, f, g):
+            mail(session, lead, "one", hour(0))
+            mail(session, lead, "two", hour(48))
+        record_event(
+            session, e, "converted", occurred_at=hour(60), campaign_id="drip", step_id="one"
+        )
+        record_event(session, f, "converted", occurred_at=hour(60), campaign_id="other")
+        record_event(session, g, "converted", occurred_at=hour(60))
+        record_event(session, g, "converted", occurred_at=hour(70), campaign_id="drip")
+    with rt.sessions() as session:
+        result = build_report(session, rt.campaigns(), "drip").to_json()
+    assert [(s["id"], s["converted"]) for s in result["steps"]] == [
+        ("one", 2),
+        ("two", 1),
+        ("three", 0),
+    ]
+    assert result["totals"]["converted"] == 2

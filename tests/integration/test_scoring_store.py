@@ -68,11 +68,10 @@ def test_objection_removes_score_and_ledger(make_runtime: RuntimeFactory, db_url
     add_events(rt, lead_id, T0, "email_replied", "email_replied")
     rt.scorer.update([lead_id])
     assert lead(rt, lead_id).score == 50
-    rules = rt.scoring().require()
     with unit_of_work(rt.sessions) as session:
         person = session.get_one(Lead, lead_id)
         person.profiling_objected = True
-        clear_profile(session, lead_id, rules, T0)
+        clear_profile(session, lead_id)
     with unit_of_work(rt.sessions) as session:
         person = session.get_one(Lead, lead_id)
         assert (person.score, person.fit_score, person.engagement_score) == (0, 0, 0)
