@@ -70,3 +70,28 @@ def consented_leads(conninfo: str, count: int, purpose: str = "newsletter") -> N
             FROM leads
             """
         )
+
+
+def enrolled(conninfo: str, campaign_id: str, version: str) -> None:
+    """Every lead enrolled in the campaign and due now; the entry events consumed."""
+    with psycopg.connect(conninfo) as conn:
+        conn.execute(
+            """
+            INSERT INTO enrolments (public_id, lead_id, campaign_id, campaign_version, status,
+                steps_done, next_run_at, enrolled_at, updated_at)
+            SELECT 'e' || substr(md5(id::text), 1, 24), id, %(campaign)s, %(version)s,
+                'active', '[]', now() - interval '1 minute', now() - interval '1 minute', now()
+            FROM leads
+            """,
+            {"campaign": campaign_id, "version": version},
+        )
+        conn.execute(
+            """
+            INSERT INTO campaign_states (campaign_id, version, step_ids, entry_cursor, paused,
+                consecutive_failures, updated_at)
+            SELECT %(campaign)s, %(version)s, '["hello"]', coalesce(max(id), 0), false, 0, now()
+            FROM events
+            """,
+            {"campaign": campaign_id, "version": version},
+        )
+        conn.execute("ANALYZE")

@@ -1,12 +1,16 @@
 """The machine's raw limit: a bare Dramatiq actor sending one pre-rendered message over a
-reused SMTP connection. Imported by `dramatiq bench.raw_sender` in worker processes."""
+reused SMTP connection. Imported by `dramatiq bench.raw_sender` in worker processes.
+
+The message is the very bytes nurture produces for the benchmark campaign's step (file
+named by NURTURE_BENCH_PAYLOAD), so the comparison differs only in the per-message work.
+"""
 
 from __future__ import annotations
 
 import os
 import smtplib
 import threading
-from email.message import EmailMessage
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import dramatiq
@@ -22,12 +26,7 @@ dramatiq.set_broker(broker)
 _local = threading.local()
 _counter = redis.Redis.from_url(REDIS_URL)
 
-_message = EmailMessage()
-_message["From"] = "bench@acme.example"
-_message["To"] = "lead@example.com"
-_message["Subject"] = "Pre-rendered"
-_message.set_content("Hello.\n" * 200)
-PAYLOAD = _message.as_bytes()
+PAYLOAD = Path(os.environ["NURTURE_BENCH_PAYLOAD"]).read_bytes()
 
 
 def _connection() -> smtplib.SMTP:

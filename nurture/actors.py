@@ -14,6 +14,7 @@ from typing import Any
 
 import dramatiq
 
+from nurture.gdpr.notices import ErasureNotifier
 from nurture.handoff.deliver import Deliverer
 from nurture.scoring.service import ScoreUpdater
 from nurture.sending.sender import Sender
@@ -22,7 +23,7 @@ from nurture.webhooks.deliver import WebhookDeliverer
 SEND_QUEUE = "nurture-send"
 # Ids per broker message: the scheduler enqueues thousands of steps per pass; one Redis
 # round trip per chunk instead of per message.
-CHUNK = 10
+CHUNK = 25
 _OPTIONS: dict[str, Any] = {
     "queue_name": SEND_QUEUE,
     "max_retries": 3,  # Dramatiq's default is 20 retries over 7 days: wrong for mail
@@ -55,6 +56,7 @@ class Actors:
         scorer: Callable[[], ScoreUpdater] | None = None,
         deliverer: Callable[[], Deliverer] | None = None,
         webhooks: Callable[[], WebhookDeliverer] | None = None,
+        notifier: Callable[[], ErasureNotifier] | None = None,
     ) -> None:
         self._sender = sender
         self._scorer, self._deliverer = scorer, deliverer
@@ -67,11 +69,15 @@ class Actors:
         self._webhooks = webhooks
         declare = dramatiq.actor(broker=broker, actor_name="deliver_webhooks", **_WEBHOOK_OPTIONS)
         self.deliver_webhooks = declare(self._deliver_webhooks)
+        self._notifier = notifier  # GDPR art. 19 notices to the recipients of an erased lead
+        declare = dramatiq.actor(
+            broker=broker, actor_name="deliver_erasure_notices", **_WEBHOOK_OPTIONS
+        )
+        self.deliver_erasure_notices = declare(self._deliver_erasure_notices)
 
     def _send_messages(self, message_ids: list[int]) -> None:
-        sender = self._sender()
-        for message_id in message_ids:
-            outcome = sender.deliver(message_id)
+        outcomes = self._sender().deliver_many(message_ids)
+        for message_id, outcome in zip(message_ids, outcomes, strict=True):
             if outcome.retry_in is not None:
                 delay_ms = int(outcome.retry_in.total_seconds() * 1000)
                 self.send_messages.send_with_options(args=([message_id],), delay=delay_ms)
@@ -118,3 +124,17 @@ class Actors:
     def enqueue_webhooks(self, delivery_ids: Sequence[int]) -> None:
         for start in range(0, len(delivery_ids), CHUNK):
             self.deliver_webhooks.send(list(delivery_ids[start : start + CHUNK]))
+
+    def _deliver_erasure_notices(self, notice_ids: list[int]) -> None:
+        if self._notifier is None:
+            raise RuntimeError("no erasure notifier wired into these actors")
+        notifier = self._notifier()
+        for notice_id in notice_ids:
+            retry_in = notifier.deliver(notice_id)
+            if retry_in is not None:
+                delay_ms = int(retry_in.total_seconds() * 1000)
+                self.deliver_erasure_notices.send_with_options(args=([notice_id],), delay=delay_ms)
+
+    def enqueue_erasure_notices(self, notice_ids: Sequence[int]) -> None:
+        for start in range(0, len(notice_ids), CHUNK):
+            self.deliver_erasure_notices.send(list(notice_ids[start : start + CHUNK]))

@@ -22,6 +22,8 @@ from nurture.config import Settings, load_settings
 from nurture.consent.tokens import Tokens
 from nurture.db import SessionFactory, make_engine, make_session_factory
 from nurture.engine.scheduler import SchedulerPass
+from nurture.gdpr.notice_log import ErasureNoticePass
+from nurture.gdpr.notices import ErasureNotifier
 from nurture.handoff.deliver import Deliverer
 from nurture.handoff.webhook import UrllibPoster
 from nurture.links import Links
@@ -86,18 +88,20 @@ class Runtime:
             scorer=lambda: self.scorer,
             deliverer=lambda: self.handoff_deliverer,
             webhooks=lambda: self.webhook_deliverer,
+            notifier=lambda: self.erasure_notifier,
         )
 
     @cached_property
     def sender(self) -> Sender:
         s = self.settings
         return Sender(
+            engine=self.engine,
             sessions=self.sessions,
             transport=self.transport,
             composer=Composer(
                 self.renderer, self.links, s.postal_address, tracking=self.tracking.policy
             ),
-            campaigns=self.campaigns,
+            campaigns=self.campaigns.cached,
             suppression_key=s.suppression_key,
             clock=self.clock,
             wall_clock=self.wall_clock,
@@ -171,6 +175,19 @@ class Runtime:
             max_backoff=timedelta(milliseconds=s.retry_max_backoff_ms),
         )
 
+    @cached_property
+    def erasure_notifier(self) -> ErasureNotifier:
+        """GDPR art. 19: `lead.erased` to the CRM and webhook subscribers of an erased lead."""
+        s = self.settings
+        return ErasureNotifier(
+            sessions=self.sessions,
+            poster=UrllibPoster(),
+            crm_secret=s.handoff_webhook_secret,
+            wall_clock=self.wall_clock,
+            min_backoff=timedelta(milliseconds=s.retry_min_backoff_ms),
+            max_backoff=timedelta(milliseconds=s.retry_max_backoff_ms),
+        )
+
     def scoring_pass(self) -> ScoringPass:
         return ScoringPass(
             sessions=self.sessions,
@@ -203,7 +220,15 @@ class Runtime:
             self.wall_clock,
             timedelta(seconds=self.settings.requeue_after),
         )
-        return lambda now: self.tracking.drain_for_pass() + scoring.run(now) + webhooks.run(now)
+        notices = ErasureNoticePass(  # art. 19 notices the broker lost
+            self.sessions,
+            self.actors.enqueue_erasure_notices,
+            self.wall_clock,
+            timedelta(seconds=self.settings.requeue_after),
+        )
+        return lambda now: (
+            self.tracking.drain_for_pass() + scoring.run(now) + webhooks.run(now) + notices.run(now)
+        )
 
     def close(self) -> None:
         if "tracking" in self.__dict__:

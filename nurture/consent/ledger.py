@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from nurture.db import member_of
 from nurture.leads.events import record_event
 from nurture.models import ConsentRecord, ConsentState, Lead
 
@@ -153,7 +154,7 @@ def given_purposes(session: Session, lead_ids: Iterable[int]) -> dict[int, set[s
         return result
     rows = session.execute(
         select(ConsentState.lead_id, ConsentState.purpose).where(
-            ConsentState.lead_id.in_(ids), ConsentState.status == "given"
+            member_of(session, ConsentState.lead_id, ids), ConsentState.status == "given"
         )
     )
     for lead_id, purpose in rows:

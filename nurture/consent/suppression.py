@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from nurture.db import member_of
 from nurture.models import Suppression
 from nurture.models.consent import SUPPRESSION_REASONS
 
@@ -51,7 +52,7 @@ def suppressed_among(session: Session, key: str, emails: Iterable[str]) -> set[s
     if not by_hash:
         return set()
     hashes = session.scalars(
-        select(Suppression.email_hash).where(Suppression.email_hash.in_(list(by_hash)))
+        select(Suppression.email_hash).where(member_of(session, Suppression.email_hash, by_hash))
     )
     return {by_hash[digest] for digest in hashes}
 

@@ -11,21 +11,18 @@ from sqlalchemy.orm import Session
 from nurture.campaigns.registry import LoadedCampaign
 from nurture.consent.ledger import given_purposes
 from nurture.consent.suppression import suppressed_among
-from nurture.db import lock_for_writing
+from nurture.db import lock_for_writing, member_of
 from nurture.engine.bulk import insert_ignoring_conflicts
-from nurture.models import CampaignState, Enrolment, Event, Lead, new_public_id
+from nurture.engine.leadrows import load_lead_rows, where_facts
+from nurture.models import CampaignState, Enrolment, Event, new_public_id
 from nurture.scheduling.entry import matches_where
 
 BATCH = 5_000
 
 
-def lead_facts(lead: Lead) -> dict[str, Any]:
-    """The lead as `where:` filters see it."""
-    facts = lead.field_values()
-    facts.update(
-        score=lead.score, temperature=lead.temperature, lifecycle_stage=lead.lifecycle_stage
-    )
-    return facts
+def lead_facts(lead: Any) -> dict[str, Any]:
+    """The lead (a Lead or a LeadRow) as `where:` filters see it."""
+    return where_facts(lead)
 
 
 def enrol_from_events(
@@ -67,11 +64,12 @@ def _enrol_leads(
     already = set(
         session.scalars(
             select(Enrolment.lead_id).where(
-                Enrolment.campaign_id == campaign.id, Enrolment.lead_id.in_(lead_ids)
+                Enrolment.campaign_id == campaign.id,
+                member_of(session, Enrolment.lead_id, lead_ids),
             )
         )
     )
-    leads = list(session.scalars(select(Lead).where(Lead.id.in_(lead_ids - already))))
+    leads = list(load_lead_rows(session, lead_ids - already).values())
     consents = given_purposes(session, [lead.id for lead in leads])
     suppressed = suppressed_among(session, suppression_key, [lead.email for lead in leads])
     rows = [

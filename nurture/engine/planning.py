@@ -52,7 +52,7 @@ def plan_batch(
     now: datetime,
     suppression_key: str,
     enqueued_at: datetime,
-    limit: int = 1_000,
+    limit: int = 2_000,
     count_machines: bool = False,
 ) -> tuple[list[int], PlanCounts, int]:
     """Returns (message ids to enqueue, counts, number of enrolments handled).

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from nurture.db import member_of
 from nurture.models import Message
 
 BATCH = 10_000
@@ -36,7 +37,7 @@ def lost_queued(session: Session, wall_now: datetime, requeue_after: timedelta) 
     if ids:
         session.execute(
             update(Message)
-            .where(Message.id.in_(ids), Message.status == "queued")
+            .where(member_of(session, Message.id, ids), Message.status == "queued")
             .values(enqueued_at=wall_now)
             .execution_options(synchronize_session=False)
         )
@@ -62,7 +63,7 @@ def forget_enqueue(session: Session, ids: list[int]) -> None:
     """The broker refused these ids: make them eligible for the very next pass."""
     session.execute(
         update(Message)
-        .where(Message.id.in_(ids), Message.status == "queued")
+        .where(member_of(session, Message.id, ids), Message.status == "queued")
         .values(enqueued_at=None)
         .execution_options(synchronize_session=False)
     )

@@ -50,7 +50,7 @@ class SchedulerPass:
     requeue_after: timedelta = timedelta(minutes=5)
     sending_stale_after: timedelta = timedelta(minutes=10)
     wall_clock: Clock = field(default_factory=SystemClock)
-    batch_size: int = 1_000
+    batch_size: int = 2_000
     count_machines: bool = False  # proxy/scanner opens and clicks satisfy conditions
     # Work that runs at the clock of each pass, first, so what it records (became_hot...)
     # enrols leads in this very pass: score refresh and the sales SLA check.

@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 from nurture.campaigns.schema import Campaign
 from nurture.consent.ledger import given_purposes
 from nurture.consent.suppression import suppressed_among
+from nurture.db import member_of
 from nurture.engine.due import Due
+from nurture.engine.leadrows import LeadRow, load_lead_rows
 from nurture.leads.notices import awaiting_notice
 from nurture.models import Event, Lead
 from nurture.scheduling.views import EventView, LeadView, Situation
@@ -33,7 +35,7 @@ def history_types(campaigns: Iterable[Campaign]) -> set[str]:
 
 @dataclass
 class BatchFacts:
-    leads: dict[int, Lead]
+    leads: dict[int, LeadRow]
     consents: dict[int, set[str]]
     suppressed: set[str]
     history: dict[int, list[EventView]]
@@ -49,7 +51,7 @@ def load_facts(
     count_machines: bool = False,
 ) -> BatchFacts:
     lead_ids = {enrolment.lead_id for enrolment in enrolments}
-    leads = {lead.id: lead for lead in session.scalars(select(Lead).where(Lead.id.in_(lead_ids)))}
+    leads = load_lead_rows(session, lead_ids)
     since = min((e.enrolled_at for e in enrolments), default=datetime.now(UTC))
     emails = [lead.email for lead in leads.values()]
     return BatchFacts(
@@ -76,7 +78,11 @@ def _history(
             Event.campaign_id,
             Event.step_id,
             Event.classification,
-        ).where(Event.lead_id.in_(lead_ids), Event.type.in_(types), Event.occurred_at >= since)
+        ).where(
+            member_of(session, Event.lead_id, lead_ids),
+            Event.type.in_(types),
+            Event.occurred_at >= since,
+        )
     )
     for lead_id, event_type, occurred_at, campaign_id, step_id, classification in rows:
         if lead_id is not None:
@@ -85,7 +91,7 @@ def _history(
     return history
 
 
-def lead_view(lead: Lead, notice_pending: bool = False) -> LeadView:
+def lead_view(lead: Lead | LeadRow, notice_pending: bool = False) -> LeadView:
     return LeadView(
         timezone=lead.timezone,
         score=lead.score,

@@ -19,6 +19,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from nurture.campaigns.purposes import Purposes
+from nurture.db import member_of
 from nurture.links import Links
 from nurture.models import Lead, Message, new_public_id
 
@@ -75,7 +76,7 @@ def awaiting_notice(session: Session, lead_ids: Iterable[int]) -> set[int]:
             lead_id
             for lead_id in session.scalars(
                 select(Message.lead_id).where(
-                    Message.lead_id.in_(ids[start : start + _IN_BATCH]),
+                    member_of(session, Message.lead_id, ids[start : start + _IN_BATCH]),
                     Message.kind == "transactional",
                     Message.template == ART14_NOTICE,
                     Message.status != "sent",

@@ -1,34 +1,41 @@
-"""Send-time checks: a withdrawal between planning and sending always wins."""
+"""Send-time checks: a withdrawal between planning and sending always wins.
+
+The send store reads what the checks need along with the claim; the decision is pure.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session
+from nurture.models import Lead, Message
 
-from nurture.consent.ledger import has_consent
-from nurture.consent.suppression import suppression_reason
-from nurture.models import Enrolment, Lead, Message
+
+@dataclass(frozen=True)
+class SendFacts:
+    suppressed: str | None  # the suppression reason, if any
+    consent: str | None  # consent status for the message's purpose
+    tracking: str | None  # consent status for per-person tracking
+    enrolment: str | None  # the enrolment's status
+    campaign_failures: int  # consecutive transport errors of the campaign so far
 
 
 def blocked_reason(
-    session: Session, row: Message, lead: Lead | None, suppression_key: str, now: datetime
+    row: Message, lead: Lead | None, facts: SendFacts | None, now: datetime
 ) -> str | None:
-    """Why this message must not go out now, or None when it may."""
-    if lead is None:
+    """Why this message must not go out now, or None when it may (pure)."""
+    if lead is None or facts is None:
         return "the lead no longer exists (erased)"
-    reason = suppression_reason(session, suppression_key, lead.email)
-    if reason is not None:
-        return f"address suppressed ({reason})"
+    if facts.suppressed is not None:
+        return f"address suppressed ({facts.suppressed})"
     if lead.restricted_at is not None:
         return "processing restricted by the lead (GDPR art. 18)"
     if row.kind != "marketing":
         return None
-    if row.purpose is None or not has_consent(session, lead.id, row.purpose):
+    if row.purpose is None or facts.consent != "given":
         return f"no current consent for {row.purpose!r}"
     if lead.paused_until is not None and lead.paused_until > now:
         return "the lead paused all mail"
-    enrolment = session.get(Enrolment, row.enrolment_id) if row.enrolment_id else None
-    if enrolment is None or enrolment.status not in ("active", "completed"):
+    if facts.enrolment not in ("active", "completed"):
         return "the lead left the campaign"
     return None

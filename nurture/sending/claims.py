@@ -9,12 +9,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from nurture.models import Message
 
 
-def _move(session: Session, message_id: int, from_status: str, **values: object) -> bool:
+def _move(
+    session: Session | Connection, message_id: int, from_status: str, **values: object
+) -> bool:
     result = session.execute(
         update(Message)
         .where(Message.id == message_id, Message.status == from_status)
@@ -22,18 +25,6 @@ def _move(session: Session, message_id: int, from_status: str, **values: object)
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0))
-
-
-def claim(session: Session, message_id: int, wall_now: datetime) -> bool:
-    return _move(
-        session,
-        message_id,
-        "queued",
-        status="sending",
-        claimed_at=wall_now,
-        attempts=Message.attempts + 1,
-        updated_at=wall_now,
-    )
 
 
 def release(
@@ -57,7 +48,7 @@ def release(
 
 
 def finish(
-    session: Session,
+    session: Session | Connection,
     message_id: int,
     status: str,
     wall_now: datetime,

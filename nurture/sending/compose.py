@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parseaddr
+from functools import lru_cache
 
 from nurture.campaigns.schema import Campaign, Step
 from nurture.links import Links
@@ -31,9 +32,22 @@ class Composer:
     postal_address: str | None
     tracking: TrackingPolicy | None = None  # None: no mail is tracked
 
+    def tracks(self, tracking_allowed: bool) -> bool:
+        """Whether a mail composed with this consent carries per-person tracking."""
+        return self.tracking is not None and tracking_allowed
+
     def marketing(
-        self, row: Message, lead: Lead, campaign: Campaign, step: Step, now: datetime
+        self,
+        row: Message,
+        lead: Lead,
+        campaign: Campaign,
+        step: Step,
+        now: datetime,
+        *,
+        tracking_allowed: bool = False,
     ) -> OutgoingMail:
+        """The step's mail for this lead; `tracking_allowed` is the lead's current
+        `tracking` consent (the caller has it from its send-time checks)."""
         if not self.postal_address:
             raise MissingPostalAddress()
         unsubscribe = self.links.unsubscribe(lead.public_id, campaign.purpose, campaign.id)
@@ -45,11 +59,12 @@ class Composer:
             preferences_url=self.links.preferences(lead.public_id),
             postal_address=self.postal_address,
         )
-        tracking = self.tracking.for_mail(row, lead) if self.tracking else UNTRACKED
+        tracking = (
+            self.tracking.for_mail(row, lead, tracking_allowed) if self.tracking else UNTRACKED
+        )
         rendered = self.renderer.render(
             step.subject, step.template, context, link_rewriter=tracking.rewrite_link
         )
-        row.tracked = tracking.personal  # the sender's unit of work commits it
         return OutgoingMail(
             sender=campaign.sender,
             to=lead.email,
@@ -65,8 +80,19 @@ class Composer:
 
 def message_id_for(row: Message, sender: str) -> str:
     """Stable across retries: derived from the row, never from the serial id."""
-    return f"<{row.public_id}@{domain_of(parseaddr(sender)[1])}>"
+    return f"<{row.public_id}@{_domain(sender)}>"
 
 
 def envelope_sender(mail: OutgoingMail) -> str:
-    return parseaddr(mail.sender)[1]
+    return _address(mail.sender)
+
+
+# A handful of sender strings, parsed for every message: parse each once.
+@lru_cache(maxsize=256)
+def _address(sender: str) -> str:
+    return parseaddr(sender)[1]
+
+
+@lru_cache(maxsize=256)
+def _domain(sender: str) -> str:
+    return domain_of(_address(sender))

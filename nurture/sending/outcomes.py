@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from nurture.consent.suppression import suppress
@@ -39,29 +38,8 @@ class Prepared:
     recipient: str
     data: bytes
     attempts: int
-
-
-def record_sent(
-    session: Session, prepared: Prepared, response: str, now: datetime, wall_now: datetime
-) -> None:
-    claims.finish(session, prepared.message_id, "sent", wall_now, response=response[:500])
-    lead = session.get(Lead, prepared.lead_id) if prepared.lead_id else None
-    record_event(
-        session,
-        lead,
-        "email_sent",
-        occurred_at=now,
-        campaign_id=prepared.campaign_id,
-        step_id=prepared.step_id,
-        message_id=prepared.message_id,
-    )
-    if prepared.campaign_id:
-        session.execute(
-            update(CampaignState)
-            .where(CampaignState.campaign_id == prepared.campaign_id)
-            .where(CampaignState.consecutive_failures > 0)
-            .values(consecutive_failures=0)
-        )
+    tracked: bool = False
+    campaign_failures: int = 0  # consecutive transport errors before this send
 
 
 def record_failure(
@@ -76,7 +54,9 @@ def record_failure(
     claims.finish(session, prepared.message_id, "failed", wall_now, error=detail[:500])
     lead = session.get(Lead, prepared.lead_id) if prepared.lead_id else None
     if isinstance(error, HardBounce) and lead is not None:
-        suppress(session, suppression_key, lead.email, "bounced", now)
+        # The address that bounced: the lead's, or the new one an address change was
+        # confirming (which must not suppress the old, working address).
+        suppress(session, suppression_key, prepared.recipient, "bounced", now)
         record_event(
             session,
             lead,

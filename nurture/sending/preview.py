@@ -16,6 +16,7 @@ from email import message_from_bytes, policy
 from sqlalchemy.orm import Session
 
 from nurture.campaigns.registry import CampaignSet
+from nurture.consent.ledger import has_consent
 from nurture.leads.service import find_lead
 from nurture.mail.context import SAMPLE_LEAD
 from nurture.mail.message import OutgoingMail, build_mime
@@ -83,5 +84,7 @@ def preview_step(
     row = Message(
         public_id=f"preview.{campaign.id}.{step.id}", campaign_id=campaign.id, step_id=step.id
     )
-    mail = composer.marketing(row, lead, campaign, step, now)
+    # A real lead's mail is tracked as it would be; the sample lead's never is.
+    tracked = email is not None and has_consent(session, lead.id, "tracking")
+    mail = composer.marketing(row, lead, campaign, step, now, tracking_allowed=tracked)
     return Preview(mail, build_mime(mail), sample=email is None)

@@ -1,13 +1,16 @@
-"""The sender: one message id in, at most one SMTP transaction out.
+"""The sender: message ids in, at most one SMTP transaction out per message.
 
-1. claim the row (`queued` → `sending`, committed) — anything else means another worker
-   has it or it is finished: return;
-2. re-check consent, suppression, restriction and the enrolment at send time; a
-   withdrawal after scheduling always wins (`suppressed`, nothing sent);
-3. render and send over the transport;
-4. record `sent` and the `email_sent` event.
+For each message:
+1. claim the row (`queued` → `sending`) and read, in the same statement, what the
+   send-time checks need; re-check consent, suppression, restriction and the enrolment
+   (a withdrawal after scheduling always wins: `suppressed`, nothing sent); render. One
+   transaction, committed before anything is sent; an error rolls the claim back, so
+   the row simply stays queued;
+2. send over the transport;
+3. record `sent` and the `email_sent` event — in the transaction that claims the next
+   message of the batch (or its own, for the last one): one commit per message.
 
-Between the server's 250 and the commit of step 4 the outcome can be lost (crash, database
+Between the server's 250 and the commit of step 3 the outcome can be lost (crash, database
 down). Policy: at-most-once. The row stays `sending`, the recovery sweep marks it
 `unknown`, it is reported, and only `nurture messages resend` sends it again.
 """
@@ -15,11 +18,12 @@ down). Policy: at-most-once. The row stays `sending`, the recovery sweep marks i
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
+from functools import cached_property
 
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection, Engine
 
 from nurture.campaigns.registry import CampaignSet
 from nurture.clock import Clock
@@ -30,20 +34,23 @@ from nurture.mail.render import TemplateError
 from nurture.mail.transport import Transport
 from nurture.models import Lead, Message
 from nurture.sending import claims
-from nurture.sending.checks import blocked_reason
-from nurture.sending.compose import Composer, MissingPostalAddress, envelope_sender
+from nurture.sending.checks import SendFacts, blocked_reason
+from nurture.sending.compose import Composer, envelope_sender
 from nurture.sending.outcomes import (
     Outcome,
     Prepared,
     note_transport_error,
     record_failure,
-    record_sent,
 )
+from nurture.sending.store import Claimed, SendStore, SentRecord
+from nurture.sending.store_core import CoreSendStore
+from nurture.sending.store_pg import PostgresSendStore
 from nurture.sending.transactional import TransactionalComposer
 
 
 @dataclass
 class Sender:
+    engine: Engine  # the hot path runs on plain connections (see nurture.sending.store)
     sessions: SessionFactory
     transport: Transport
     composer: Composer
@@ -57,38 +64,60 @@ class Sender:
     transactional: TransactionalComposer | None = None  # double opt-in, links, notices
 
     def deliver(self, message_id: int) -> Outcome:
-        with unit_of_work(self.sessions) as session:
-            if not claims.claim(session, message_id, self.wall_clock.now()):
-                return Outcome("not claimable")
-        try:
-            with unit_of_work(self.sessions) as session:
-                prepared = self._prepare(session, message_id)
-        except MissingPostalAddress as error:
-            self._release(message_id, None, str(error))
-            raise
-        except Exception:
-            # Nothing reached the SMTP server: the row may safely go back to the queue.
-            self._release(message_id, None, "internal error before sending; see the worker log")
-            raise
-        if isinstance(prepared, Outcome):
-            return prepared
-        return self._send(prepared)
+        return self.deliver_many([message_id])[0]
 
-    def _prepare(self, session: Session, message_id: int) -> Prepared | Outcome:
-        row = session.get_one(Message, message_id)
-        lead = session.get(Lead, row.lead_id) if row.lead_id is not None else None
-        reason = blocked_reason(session, row, lead, self.suppression_key, self.clock.now())
-        if reason is not None or lead is None:
-            return self._finish(session, row, Outcome("suppressed", reason))
+    def deliver_many(self, message_ids: Sequence[int]) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        sent: SentRecord | None = None  # the previous send, recorded with the next claim
         try:
-            mail = self._compose(row, lead)
+            for message_id in message_ids:
+                with self.engine.begin() as connection:
+                    if sent is not None:
+                        self.store.record_sent(
+                            connection, sent, self.clock.now(), self.wall_clock.now()
+                        )
+                    prepared = self._claim_and_prepare(connection, message_id)
+                sent = None  # committed
+                if isinstance(prepared, Outcome):
+                    outcomes.append(prepared)
+                    continue
+                outcome, sent = self._send(prepared)
+                outcomes.append(outcome)
+        finally:
+            if sent is not None:  # the last send, or one whose next claim failed
+                with self.engine.begin() as connection:
+                    self.store.record_sent(
+                        connection, sent, self.clock.now(), self.wall_clock.now()
+                    )
+        return outcomes
+
+    @cached_property
+    def store(self) -> SendStore:
+        postgres = self.engine.dialect.name == "postgresql"
+        return PostgresSendStore() if postgres else CoreSendStore()
+
+    def _claim_and_prepare(self, connection: Connection, message_id: int) -> Prepared | Outcome:
+        claimed = self.store.claim(
+            connection, message_id, self.wall_clock.now(), self.suppression_key
+        )
+        if claimed is None:
+            return Outcome("not claimable")
+        return self._prepare(connection, claimed)
+
+    def _prepare(self, connection: Connection, claimed: Claimed) -> Prepared | Outcome:
+        row, lead, facts = claimed.row, claimed.lead, claimed.facts
+        reason = blocked_reason(row, lead, facts, self.clock.now())
+        if reason is not None or lead is None or facts is None:
+            return self._finish(connection, row, Outcome("suppressed", reason))
+        try:
+            mail = self._compose(row, lead, facts)
             if isinstance(mail, Outcome):
-                return self._finish(session, row, mail)
+                return self._finish(connection, row, mail)
             data = build_mime(mail)
         except (TemplateError, HeaderInjectionError) as error:
-            return self._finish(session, row, Outcome("failed", str(error)))
+            return self._finish(connection, row, Outcome("failed", str(error)))
         return Prepared(
-            message_id,
+            row.id,
             row.campaign_id,
             row.step_id,
             row.lead_id,
@@ -96,13 +125,17 @@ class Sender:
             mail.to,  # the lead, or the new address an address change must confirm
             data,
             row.attempts,
+            tracked=row.kind == "marketing" and self.composer.tracks(facts.tracking == "given"),
+            campaign_failures=facts.campaign_failures,
         )
 
-    def _finish(self, session: Session, row: Message, outcome: Outcome) -> Outcome:
-        claims.finish(session, row.id, outcome.status, self.wall_clock.now(), error=outcome.detail)
+    def _finish(self, connection: Connection, row: Message, outcome: Outcome) -> Outcome:
+        claims.finish(
+            connection, row.id, outcome.status, self.wall_clock.now(), error=outcome.detail
+        )
         return outcome
 
-    def _compose(self, row: Message, lead: Lead) -> OutgoingMail | Outcome:
+    def _compose(self, row: Message, lead: Lead, facts: SendFacts) -> OutgoingMail | Outcome:
         if row.kind == "transactional":
             if self.transactional is None:
                 return Outcome("failed", "transactional mail is not configured")
@@ -113,22 +146,32 @@ class Sender:
         step = loaded.campaign.step(row.step_id or "")
         if step is None:
             return Outcome("cancelled", f"step {row.step_id!r} was removed from the campaign")
-        return self.composer.marketing(row, lead, loaded.campaign, step, self.clock.now())
+        tracking_allowed = facts.tracking == "given"
+        return self.composer.marketing(
+            row, lead, loaded.campaign, step, self.clock.now(), tracking_allowed=tracking_allowed
+        )
 
-    def _send(self, prepared: Prepared) -> Outcome:
+    def _send(self, prepared: Prepared) -> tuple[Outcome, SentRecord | None]:
+        """Send; a success is returned to be recorded, failures are recorded at once."""
         try:
             response = self.transport.send(
                 prepared.envelope_from, prepared.recipient, prepared.data
             )
         except TransientSendError as error:
             if prepared.attempts < self.max_attempts:
-                return self._retry_later(prepared, error)
-            return self._failed(prepared, error, f"gave up after {prepared.attempts} attempts")
+                return self._retry_later(prepared, error), None
+            detail = f"gave up after {prepared.attempts} attempts"
+            return self._failed(prepared, error, detail), None
         except SendError as error:
-            return self._failed(prepared, error, "refused")
-        with unit_of_work(self.sessions) as session:
-            record_sent(session, prepared, response, self.clock.now(), self.wall_clock.now())
-        return Outcome("sent", response)
+            return self._failed(prepared, error, "refused"), None
+        record = SentRecord(
+            prepared.message_id,
+            response,
+            prepared.tracked,
+            prepared.campaign_id,
+            reset_campaign_failures=prepared.campaign_failures > 0,
+        )
+        return Outcome("sent", response), record
 
     def _failed(self, prepared: Prepared, error: SendError, what: str) -> Outcome:
         detail = f"{what}: {error.response}"
@@ -158,12 +201,6 @@ class Sender:
             if prepared.campaign_id:
                 note_transport_error(session, prepared.campaign_id, wall_now)
         return Outcome("retry", error.response, retry_in=delay)
-
-    def _release(self, message_id: int, retry_at: datetime | None, error: str) -> None:
-        with unit_of_work(self.sessions) as session:
-            claims.release(
-                session, message_id, self.wall_clock.now(), retry_at=retry_at, error=error
-            )
 
     def backoff(self, attempts: int) -> timedelta:
         """Exponential with jitter, capped; attempt 1 waits about min_backoff."""

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.orm import object_session
-
-from nurture.consent.ledger import has_consent
 from nurture.models import Lead, Message
 from nurture.tracking import instrument
 from nurture.tracking.instrument import UNTRACKED, MailTracking
@@ -26,18 +23,10 @@ class TrackingPolicy:
     links: TrackingLinks
     aggregate: bool = False
 
-    def for_mail(self, row: Message, lead: Lead) -> MailTracking:
-        if _allows_tracking(lead):
+    def for_mail(self, row: Message, lead: Lead, allowed: bool) -> MailTracking:
+        """`allowed`: the lead's `tracking` consent, read by the caller at render time."""
+        if allowed and lead.restricted_at is None:
             return instrument.personal(self.links, row.public_id)
         if self.aggregate and row.campaign_id and row.step_id:
             return instrument.aggregate(self.links, row.campaign_id, row.step_id)
         return UNTRACKED
-
-
-def _allows_tracking(lead: Lead) -> bool:
-    """The sender composes inside its unit of work, with the lead loaded in it; read the
-    consent there. A lead outside any session (a preview) is never tracked."""
-    session = object_session(lead)
-    if session is None or lead.restricted_at is not None:
-        return False
-    return has_consent(session, lead.id, PURPOSE)

@@ -27,6 +27,9 @@ def test_temporary_failures_are_retried(engine: Engine, smtp_server: SmtpServer)
     [row] = messages(engine.rt)
     assert (row.status, row.attempts) == ("sent", 3)
     assert len(smtp_server.messages) == 1
+    with unit_of_work(engine.rt.sessions) as session:
+        # the success ends the campaign's run of transport errors
+        assert session.get_one(CampaignState, "drip").consecutive_failures == 0
 
 
 def test_temporary_failures_give_up(engine: Engine, smtp_server: SmtpServer) -> None:
