@@ -1,7 +1,7 @@
 """tracking: drained hit ids (exactly-once recording) and aggregate open/click counts
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from alembic import op
 import nurture.models.base
 
 revision: str = "0003"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

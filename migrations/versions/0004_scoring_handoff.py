@@ -1,7 +1,7 @@
 """score ledgers, hand-offs to sales and their delivery log
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 Create Date: 2026-11-26 09:00:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import nurture.models.base
 
 revision: str = "0004"
-down_revision: str | None = "0001"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """outgoing webhooks: subscriptions, the delivery log and the dispatch cursor
 
 Revision ID: 0005
-Revises: 0001
+Revises: 0004
 Create Date: 2026-11-26 10:00:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import nurture.models.base
 
 revision: str = "0005"
-down_revision: str | None = "0001"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """erasure notices: the art. 19 log of `lead.erased` POSTs to CRMs and webhook subscribers
 
 Revision ID: 0007_erasure_notices
-Revises: 0001
+Revises: 0006
 Create Date: 2026-11-26 12:00:00
 
 A branch off 0001 like every feature's (the lead engineer merges the heads); it needs
@@ -17,10 +17,10 @@ from alembic import op
 
 import nurture.models.base
 
-revision: str = "0007_erasure_notices"
-down_revision: str | None = "0001"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = ("0005",)
+depends_on: str | Sequence[str] | None = None
 
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 UTC = nurture.models.base.UTCDateTime(timezone=True)

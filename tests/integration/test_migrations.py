@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from nurture.db import make_engine
+from nurture.migrate import alembic_config, upgrade
 from nurture.models import Base
 
 
@@ -43,3 +46,16 @@ def test_consent_ledger_rejects_updates(db_url: str) -> None:
     with pytest.raises(Exception, match="append-only"), engine.begin() as connection:
         connection.execute(text("UPDATE consent_records SET action = 'confirmed'"))
     engine.dispose()
+
+
+def test_one_line_of_history() -> None:
+    """Migrations form a single line: `alembic upgrade head` has one head to go to."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert len(script.get_heads()) == 1
+
+
+def test_downgrade_to_base_and_back(db_url: str) -> None:
+    """Every migration can be undone and redone (an operator's way back from a bad deploy)."""
+    command.downgrade(alembic_config(db_url), "base")
+    upgrade(db_url)
+    test_models_match_migrations(db_url)
