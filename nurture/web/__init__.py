@@ -15,6 +15,10 @@ def create_app(runtime: Runtime | None = None) -> Flask:
     app.config["SECRET_KEY"] = rt.settings.secret_keys[0]
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024  # forms and API bodies; imports use the CLI
     app.extensions["nurture"] = rt
+    # Token pages send `Referrer-Policy: no-referrer` (a Referer would carry the token), so
+    # their forms arrive without one; Flask-WTF's https-only Referer check would refuse
+    # them. The CSRF token and SameSite cookies are the protection; the check goes.
+    app.config["WTF_CSRF_SSL_STRICT"] = False
     csrf.init_app(app)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(tracking.blueprint)  # open pixel and click redirect

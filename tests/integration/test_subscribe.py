@@ -162,3 +162,16 @@ def test_a_known_lead_is_not_overwritten_by_the_public_form(site: Site) -> None:
     assert lead is not None
     assert lead.first_name == "Real"
     assert re.search("Mallory", str(lead.field_values())) is None
+
+
+def test_forms_work_over_https_without_a_referer(site: Site) -> None:
+    """Token pages send no Referer (it would carry the token): https forms must still pass."""
+    client = site.app.test_client()
+    page = client.get("/subscribe", base_url="https://nurture.test.example")
+    token = csrf_of(page.get_data(as_text=True))
+    answer = client.post(
+        "/subscribe",
+        base_url="https://nurture.test.example",
+        data={"csrf_token": token, "email": "https@example.com", "purposes": ["newsletter"]},
+    )
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
