@@ -6,13 +6,13 @@ one command on the embedded defaults does the whole job.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
 
-from nurture.actors import SEND_QUEUE
 from nurture.runtime import Runtime
 
 
@@ -32,9 +32,24 @@ def embedded_worker(rt: Runtime, threads: int = 4) -> Iterator[dramatiq.Worker |
         worker.stop()
 
 
-def drain(rt: Runtime, worker: dramatiq.Worker | None) -> None:
-    """Wait until everything queued so far is sent (embedded broker only)."""
-    if worker is not None:
-        assert isinstance(rt.broker, StubBroker)
-        rt.broker.join(SEND_QUEUE, fail_fast=False)
-        worker.join()
+def drain(rt: Runtime, worker: dramatiq.Worker | None, poll: float = 0.02) -> None:
+    """Wait until everything queued so far is done — mail, scores, hand-offs, webhooks,
+    and the work they queue in turn (embedded broker only).
+
+    Retries waiting out a backoff are not waited for: their rows stay `queued` in the
+    database and the next scheduler pass hands them over again, so `scheduler --once`
+    never sits through an hour-long backoff.
+    """
+    if worker is None:
+        return
+    broker = rt.broker
+    assert isinstance(broker, StubBroker)
+    idle_checks = 0
+    while idle_checks < 2:  # idle twice in a row: nothing was in flight between queues
+        busy = any(
+            queue.unfinished_tasks
+            for name, queue in broker.queues.items()
+            if not name.endswith(".DQ")
+        )
+        idle_checks = 0 if busy else idle_checks + 1
+        time.sleep(poll)

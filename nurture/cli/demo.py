@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 import click
 
 from nurture.config import load_settings
-from nurture.demo.run import DEMO_POSTAL_ADDRESS, Demo, run_forever, virtual_clock
+from nurture.demo.run import Demo, demo_settings, run_forever, virtual_clock
 from nurture.runtime import Runtime
 
 
@@ -20,11 +22,8 @@ def register(cli: click.Group) -> None:
     )
     def demo(port: int, speed: float) -> None:
         """Web, scheduler and worker in one process with example campaigns and leads."""
-        settings = load_settings()
-        if settings.redis_url:
-            settings = settings.with_overrides(redis_url=None)  # one process: in-process broker
-        if not settings.postal_address:
-            settings = settings.with_overrides(postal_address=DEMO_POSTAL_ADDRESS)
+        settings = demo_settings(load_settings(), port)
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # keep the status lines readable
         runtime = Runtime(settings, clock=virtual_clock(speed))
         demo = Demo(runtime, port=port)
         leads = demo.prepare()
@@ -35,6 +34,7 @@ nurture demo — {leads} sample leads, campaigns from {settings.campaigns_dir}/
   clock      one real second = {speed:g} virtual seconds (a 2-day wait takes {172800 / speed:.0f} s)
   outbox     {settings.outbox_dir}/  (every email as an .eml file: open one in your mail client)
   web        {base}/subscribe  (sign up: the confirmation mail lands in the outbox)
+  dashboard  {base}/admin  (user admin, password {settings.admin_password})
   health     {base}/healthz
   database   {settings.database_url}
 Press Ctrl+C to stop.

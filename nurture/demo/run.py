@@ -4,11 +4,13 @@ Dramatiq worker and the development web server, all in one process."""
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
@@ -16,6 +18,7 @@ from werkzeug.serving import make_server
 from nurture import migrate
 from nurture.campaigns.purposes import load_purposes
 from nurture.clock import VirtualClock
+from nurture.config import Settings
 from nurture.db import unit_of_work
 from nurture.demo.seed import seed
 from nurture.embedded import embedded_worker
@@ -71,6 +74,20 @@ class Demo:
         self.server.shutdown()
         self._resources.close()
         self.runtime.close()
+
+
+def demo_settings(settings: Settings, port: int) -> Settings:
+    """The embedded defaults, whatever the environment says: the demo seeds sample leads
+    and sends on a fast clock, so it must never touch a real database, broker or SMTP
+    server. Links point at the demo's own port; the dashboard gets a password."""
+    return settings.with_overrides(
+        database_url=f"sqlite:///{Path.cwd() / 'nurture.db'}",
+        redis_url=None,
+        smtp_url=None,
+        base_url=f"http://127.0.0.1:{port}",
+        postal_address=settings.postal_address or DEMO_POSTAL_ADDRESS,
+        admin_password=settings.admin_password or secrets.token_urlsafe(9),
+    )
 
 
 def virtual_clock(speed: float) -> VirtualClock:
