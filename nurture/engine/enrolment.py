@@ -13,6 +13,7 @@ from nurture.consent.ledger import given_purposes
 from nurture.consent.suppression import suppressed_among
 from nurture.db import lock_for_writing, member_of
 from nurture.engine.bulk import insert_ignoring_conflicts
+from nurture.engine.cursor import settled
 from nurture.engine.leadrows import load_lead_rows, where_facts
 from nurture.models import CampaignState, Enrolment, Event, new_public_id
 from nurture.scheduling.entry import matches_where
@@ -26,32 +27,41 @@ def lead_facts(lead: Any) -> dict[str, Any]:
 
 
 def enrol_from_events(
-    session: Session, item: LoadedCampaign, suppression_key: str, now: datetime
+    session: Session,
+    item: LoadedCampaign,
+    suppression_key: str,
+    now: datetime,
+    wall_now: datetime | None = None,
 ) -> int:
     """Consume entry events past the campaign's cursor; returns how many leads enrolled.
 
     The cursor row is locked so two schedulers do not read the same events; the unique
-    (lead, campaign) key makes enrolment idempotent even so. Leads without consent for
-    the campaign's purpose, or suppressed, are not enrolled: the event is consumed.
+    (lead, campaign) key makes enrolment idempotent, which is also what lets the cursor
+    stay behind recent events (`nurture.engine.cursor`). Leads without consent for the
+    campaign's purpose, or suppressed, are not enrolled.
     """
     campaign = item.campaign
     lock_for_writing(session)
     state = session.get(CampaignState, campaign.id, with_for_update=True)
     if state is None or state.paused:
         return 0
-    enrolled = 0
+    enrolled, after, settling = 0, state.entry_cursor, False
     while True:
         events = session.execute(
-            select(Event.id, Event.lead_id)
-            .where(Event.type == campaign.entry.on, Event.id > state.entry_cursor)
+            select(Event.id, Event.lead_id, Event.created_at)
+            .where(Event.type == campaign.entry.on, Event.id > after)
             .where(Event.occurred_at <= now, Event.lead_id.is_not(None))
             .order_by(Event.id)
             .limit(BATCH)
         ).all()
         if not events:
             return enrolled
-        state.entry_cursor = events[-1].id
-        lead_ids = {lead_id for _, lead_id in events if lead_id is not None}
+        after = events[-1].id
+        if not settling:  # the cursor moves only over a leading run of settled events
+            pairs = ((event.id, event.created_at) for event in events)
+            state.entry_cursor = settled(state.entry_cursor, pairs, wall_now or now)
+            settling = state.entry_cursor != after
+        lead_ids = {lead_id for _, lead_id, _ in events if lead_id is not None}
         enrolled += _enrol_leads(session, item, lead_ids, suppression_key, now)
         if len(events) < BATCH:
             return enrolled

@@ -87,7 +87,9 @@ class SchedulerPass:
         active = {cid: item for cid, item in campaigns.campaigns.items() if not states[cid].paused}
         for item in active.values():
             with unit_of_work(self.sessions) as session:
-                report.enrolled += enrol_from_events(session, item, self.suppression_key, now)
+                report.enrolled += enrol_from_events(
+                    session, item, self.suppression_key, now, self.wall_clock.now()
+                )
         return active
 
     def _recover(self, report: PassReport) -> None:

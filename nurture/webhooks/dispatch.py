@@ -7,9 +7,9 @@ event) key makes a repeated pass harmless anyway. New rows go to the broker afte
 commit; rows whose message the broker lost (or whose worker died) are found again once
 they have been due for `requeue_after`.
 
-Like campaign entry (`engine.enrolment`), the cursor trusts event ids to be committed
-in order: an event whose transaction commits after a later-numbered one has been
-dispatched is not sent. Imports and captures commit in seconds, passes run every 30.
+Like campaign entry (`engine.enrolment`), the cursor only moves over settled events
+(`nurture.engine.cursor`): an event whose id was taken before a pass but committed after
+it is read by a later pass. Re-read events are skipped where a delivery already exists.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from nurture.db import member_of
+from nurture.engine.cursor import settled
 from nurture.models import Event, WebhookCursor, WebhookDelivery, WebhookSubscription
 from nurture.models.base import new_public_id
 from nurture.webhooks.events import SOURCE_TYPES
@@ -43,30 +45,52 @@ def dispatch(session: Session, now: datetime) -> list[int]:
         cursor.last_event_id = max(cursor.last_event_id, newest or 0)
         return []
     created: list[int] = []
+    after, settling = cursor.last_event_id, False
     while True:
         events = list(
             session.scalars(
                 select(Event)
-                .where(Event.id > cursor.last_event_id, Event.type.in_(list(SOURCE_TYPES)))
+                .where(Event.id > after, Event.type.in_(list(SOURCE_TYPES)))
                 .order_by(Event.id)
                 .limit(BATCH)
             )
         )
         if not events:
             return created
-        rows = _deliveries(session, events, subscriptions, now)
-        cursor.last_event_id = events[-1].id
+        after = events[-1].id
+        rows = _deliveries(session, events, subscriptions, _existing(session, events), now)
+        if not settling:
+            pairs = ((event.id, event.created_at) for event in events)
+            cursor.last_event_id = settled(cursor.last_event_id, pairs, now)
+            settling = cursor.last_event_id != after
         session.flush()
         created += [row.id for row in rows]
 
 
+def _existing(session: Session, events: list[Event]) -> set[tuple[int, int]]:
+    """(subscription, event) pairs already delivered: events read again are skipped."""
+    ids = [event.id for event in events]
+    rows = session.execute(
+        select(WebhookDelivery.subscription_id, WebhookDelivery.event_id).where(
+            member_of(session, WebhookDelivery.event_id, ids)
+        )
+    )
+    return {(subscription_id, event_id) for subscription_id, event_id in rows}
+
+
 def _deliveries(
-    session: Session, events: list[Event], subscriptions: list[WebhookSubscription], now: datetime
+    session: Session,
+    events: list[Event],
+    subscriptions: list[WebhookSubscription],
+    existing: set[tuple[int, int]],
+    now: datetime,
 ) -> list[WebhookDelivery]:
     rows = []
     for event in events:
         kind = SOURCE_TYPES[event.type]
         for subscription in subscriptions:
+            if (subscription.id, event.id) in existing:
+                continue
             if kind in subscription.events and event.id > subscription.after_event_id:
                 rows.append(
                     WebhookDelivery(

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import delete, select
+from sqlalchemy.orm import make_transient
+
 from nurture.db import unit_of_work
 from nurture.leads.events import record_event
-from nurture.models import Enrolment, Lead
+from nurture.models import Enrolment, Event, Lead
 from tests.pipeline import (
     THREE_STEPS,
     Engine,
@@ -103,3 +106,28 @@ def test_exit_event_stops_the_campaign(engine: Engine, smtp_server: SmtpServer) 
     assert [row.step_id for row in messages(engine.rt)] == ["one"]
     assert _enrolments(engine) == [(lead_id, "exited", "event:converted")]
     assert len(smtp_server.messages) == 1
+
+
+def test_an_entry_event_committed_late_still_enrols(engine: Engine) -> None:
+    """An event whose id was taken before a pass but committed after it still counts.
+
+    (Ids come from a sequence at insert, not at commit: the cursor waits for recent ids
+    to settle, so the id hidden from the first pass is read by the next.)
+    """
+    write_campaign(engine.rt, THREE_STEPS)
+    slow = add_lead(engine.rt, "slow-transaction@example.com", SIGNED_UP)
+    quick = add_lead(engine.rt, "quick@example.com", SIGNED_UP)  # a higher event id
+    engine.hold_broker()
+    with unit_of_work(engine.rt.sessions) as session:
+        hidden = session.scalars(
+            select(Event).where(Event.lead_id == slow, Event.type == "consent_confirmed")
+        ).one()
+        session.expunge(hidden)
+        session.execute(delete(Event).where(Event.id == hidden.id))  # "not committed yet"
+    engine.schedule(MONDAY)
+    assert [lead for lead, _, _ in _enrolments(engine)] == [quick]
+    with unit_of_work(engine.rt.sessions) as session:
+        make_transient(hidden)
+        session.add(hidden)  # its lower id, committed after the pass
+    engine.schedule(MONDAY + timedelta(minutes=5))
+    assert sorted(lead for lead, _, _ in _enrolments(engine)) == sorted([slow, quick])

@@ -111,7 +111,7 @@ def test_subscribed_events_are_posted_signed(
     enqueued: list[int] = []
 
     notes = run_pass(rt, enqueued)
-    again = run_pass(rt, enqueued)  # the cursor moved on: nothing twice
+    again = run_pass(rt, enqueued)  # events read again are not delivered twice
 
     assert notes == ["webhooks: 2 new deliveries"]
     assert again == []
