@@ -1,7 +1,8 @@
 """The composition root: settings in, every long-lived collaborator out.
 
 Entry points (CLI commands, the web app, the worker) build one `Runtime`; nothing below
-them reads the environment or picks an implementation.
+them reads the environment or picks an implementation. Collaborators are built, and
+their modules imported, on first use: a command pays only for what it touches.
 """
 
 from __future__ import annotations
@@ -10,34 +11,32 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-import dramatiq
-from sqlalchemy.engine import Engine
-
-from nurture.actors import Actors
-from nurture.broker import make_broker
-from nurture.campaigns.catalog import CampaignCatalog
 from nurture.clock import Clock, SystemClock
 from nurture.config import Settings, load_settings
-from nurture.consent.tokens import Tokens
-from nurture.db import SessionFactory, make_engine, make_session_factory
-from nurture.engine.scheduler import SchedulerPass
-from nurture.gdpr.notice_log import ErasureNoticePass
-from nurture.gdpr.notices import ErasureNotifier
-from nurture.handoff.deliver import Deliverer
-from nurture.handoff.webhook import UrllibPoster
-from nurture.links import Links
-from nurture.mail.render import Renderer
-from nurture.mail.transport import Transport, transport_from_url
-from nurture.scoring.loader import ScoringCatalog
-from nurture.scoring.maintenance import ScoringPass
-from nurture.scoring.service import ScoreUpdater
-from nurture.sending.compose import Composer
-from nurture.sending.sender import Sender
-from nurture.sending.transactional import TransactionalComposer
-from nurture.tracking.services import TrackingServices
-from nurture.webhooks.deliver import WebhookDeliverer
-from nurture.webhooks.passes import WebhookPass
+
+if TYPE_CHECKING:
+    import dramatiq
+    from sqlalchemy.engine import Engine
+
+    from nurture.actors import Actors
+    from nurture.campaigns.catalog import CampaignCatalog
+    from nurture.consent.tokens import Tokens
+    from nurture.db import SessionFactory
+    from nurture.engine.scheduler import SchedulerPass
+    from nurture.gdpr.notices import ErasureNotifier
+    from nurture.handoff.deliver import Deliverer
+    from nurture.links import Links
+    from nurture.mail.render import Renderer
+    from nurture.mail.transport import Transport
+    from nurture.scoring.loader import ScoringCatalog
+    from nurture.scoring.maintenance import ScoringPass
+    from nurture.scoring.service import ScoreUpdater
+    from nurture.sending.sender import Sender
+    from nurture.sending.transactional import TransactionalComposer
+    from nurture.tracking.services import TrackingServices
+    from nurture.webhooks.deliver import WebhookDeliverer
 
 
 @dataclass
@@ -48,40 +47,58 @@ class Runtime:
 
     @cached_property
     def engine(self) -> Engine:
+        from nurture.db import make_engine
+
         return make_engine(self.settings.database_url)
 
     @cached_property
     def sessions(self) -> SessionFactory:
+        from nurture.db import make_session_factory
+
         return make_session_factory(self.engine)
 
     @cached_property
     def tokens(self) -> Tokens:
+        from nurture.consent.tokens import Tokens
+
         return Tokens(self.settings.secret_keys, confirm_days=self.settings.confirm_days)
 
     @cached_property
     def links(self) -> Links:
+        from nurture.links import Links
+
         return Links(self.settings.base_url, self.tokens)
 
     @cached_property
     def campaigns(self) -> CampaignCatalog:
+        from nurture.campaigns.catalog import CampaignCatalog
+
         return CampaignCatalog(self.settings.campaigns_dir)
 
     @cached_property
     def renderer(self) -> Renderer:
+        from nurture.mail.render import Renderer
+
         return Renderer(self.settings.templates_dir)
 
     @cached_property
     def transport(self) -> Transport:
+        from nurture.mail.transport import transport_from_url
+
         return transport_from_url(
             self.settings.smtp_url, self.settings.outbox_dir, self.settings.smtp_timeout
         )
 
     @cached_property
     def broker(self) -> dramatiq.Broker:
+        from nurture.broker import make_broker
+
         return make_broker(self.settings)
 
     @cached_property
     def actors(self) -> Actors:
+        from nurture.actors import Actors
+
         return Actors(
             self.broker,
             lambda: self.sender,
@@ -93,6 +110,9 @@ class Runtime:
 
     @cached_property
     def sender(self) -> Sender:
+        from nurture.sending.compose import Composer
+        from nurture.sending.sender import Sender
+
         s = self.settings
         return Sender(
             engine=self.engine,
@@ -113,6 +133,8 @@ class Runtime:
 
     @cached_property
     def transactional(self) -> TransactionalComposer:
+        from nurture.sending.transactional import TransactionalComposer
+
         s = self.settings
         return TransactionalComposer(
             templates_dir=s.templates_dir,
@@ -126,6 +148,8 @@ class Runtime:
 
     @cached_property
     def tracking(self) -> TrackingServices:
+        from nurture.tracking.services import TrackingServices
+
         return TrackingServices(
             self.settings,
             self.tokens,
@@ -138,10 +162,14 @@ class Runtime:
     @cached_property
     def scoring(self) -> ScoringCatalog:
         """scoring.yaml (or the shipped default), reloaded when the file changes."""
+        from nurture.scoring.loader import ScoringCatalog
+
         return ScoringCatalog(self.settings.campaigns_dir)
 
     @cached_property
     def scorer(self) -> ScoreUpdater:
+        from nurture.scoring.service import ScoreUpdater
+
         return ScoreUpdater(
             sessions=self.sessions,
             rules=self.scoring,
@@ -152,6 +180,9 @@ class Runtime:
 
     @cached_property
     def handoff_deliverer(self) -> Deliverer:
+        from nurture.handoff.deliver import Deliverer
+        from nurture.handoff.webhook import UrllibPoster
+
         s = self.settings
         return Deliverer(
             sessions=self.sessions,
@@ -166,6 +197,9 @@ class Runtime:
 
     @cached_property
     def webhook_deliverer(self) -> WebhookDeliverer:
+        from nurture.handoff.webhook import UrllibPoster
+        from nurture.webhooks.deliver import WebhookDeliverer
+
         s = self.settings
         return WebhookDeliverer(
             sessions=self.sessions,
@@ -178,6 +212,9 @@ class Runtime:
     @cached_property
     def erasure_notifier(self) -> ErasureNotifier:
         """GDPR art. 19: `lead.erased` to the CRM and webhook subscribers of an erased lead."""
+        from nurture.gdpr.notices import ErasureNotifier
+        from nurture.handoff.webhook import UrllibPoster
+
         s = self.settings
         return ErasureNotifier(
             sessions=self.sessions,
@@ -189,6 +226,8 @@ class Runtime:
         )
 
     def scoring_pass(self) -> ScoringPass:
+        from nurture.scoring.maintenance import ScoringPass
+
         return ScoringPass(
             sessions=self.sessions,
             rules=self.scoring,
@@ -199,6 +238,8 @@ class Runtime:
         )
 
     def scheduler_pass(self) -> SchedulerPass:
+        from nurture.engine.scheduler import SchedulerPass
+
         s = self.settings
         return SchedulerPass(
             sessions=self.sessions,
@@ -213,6 +254,9 @@ class Runtime:
 
     def _each_pass(self) -> Callable[[datetime], list[str]]:
         """Buffered opens and clicks first, so this pass's scores and `if:` see them."""
+        from nurture.gdpr.notice_log import ErasureNoticePass
+        from nurture.webhooks.passes import WebhookPass
+
         scoring = self.scoring_pass()
         webhooks = WebhookPass(  # last: it sends what scoring recorded (became_mql…)
             self.sessions,

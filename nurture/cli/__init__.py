@@ -1,34 +1,53 @@
-"""The `nurture` command. Each sub-module adds one command group; they stay thin."""
+"""The `nurture` command. Each sub-module adds one command or group; they stay thin.
+
+Sub-commands are imported only when used: importing all of them (Flask, Dramatiq,
+pydantic, openpyxl…) took a second before any command started.
+"""
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 
 import click
 
-from nurture.campaigns.purposes import PurposesError
-from nurture.cli import (
-    campaigns,
-    db,
-    demo,
-    events,
-    gdpr,
-    leads,
-    marketer,
-    messages,
-    sales,
-    scheduler,
-    scores,
-    tracking,
-    web,
-    worker,
+# Command name → module in nurture.cli that registers it.
+COMMANDS = (
+    "campaigns",
+    "db",
+    "demo",
+    "events",
+    "gdpr",
+    "leads",
+    "messages",
+    "preview",
+    "report",
+    "sales",
+    "scheduler",
+    "scores",
+    "simulate",
+    "tracking",
+    "web",
+    "webhooks",
+    "worker",
 )
-from nurture.cli.common import UserError
-from nurture.config import ConfigError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module = importlib.import_module(f"nurture.cli.{cmd_name}")
+        scratch = click.Group()
+        module.register(scratch)
+        return scratch.commands.get(cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Log debug details.")
 def cli(verbose: bool) -> None:
     """nurture: GDPR-aware email nurture and drip campaigns."""
@@ -38,12 +57,13 @@ def cli(verbose: bool) -> None:
     )
 
 
-for module in (db, campaigns, leads, events, scheduler, worker, web, messages, demo, tracking):
-    module.register(cli)
-for module in (scores, sales):  # lead scoring and the hand-off to sales
-    module.register(cli)
-gdpr.register(cli)  # data-subject requests, retention, record of processing
-marketer.register(cli)  # preview, simulate, report, webhooks
+def _user_errors() -> tuple[type[Exception], ...]:
+    """Problems the user must fix: one line and exit status 1 (imported lazily too)."""
+    from nurture.campaigns.purposes import PurposesError
+    from nurture.cli.common import UserError
+    from nurture.config import ConfigError
+
+    return (UserError, ConfigError, PurposesError)
 
 
 def main() -> None:
@@ -57,9 +77,11 @@ def main() -> None:
     except click.UsageError as error:
         error.show()
         sys.exit(2)
-    except (UserError, ConfigError, PurposesError) as error:
-        click.echo(f"error: {error}", err=True)
-        sys.exit(1)
     except click.ClickException as error:
         error.show()
         sys.exit(error.exit_code)
+    except Exception as error:
+        if not isinstance(error, _user_errors()):
+            raise
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
