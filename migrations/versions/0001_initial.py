@@ -257,11 +257,19 @@ def upgrade() -> None:
             batch_op.f("ix_events_campaign_id_step_id_type"),
             ["campaign_id", "step_id", "type"],
             unique=False,
+            postgresql_where=sa.text("campaign_id IS NOT NULL"),
+            sqlite_where=sa.text("campaign_id IS NOT NULL"),
         )
         batch_op.create_index(
             batch_op.f("ix_events_lead_id_occurred_at"), ["lead_id", "occurred_at"], unique=False
         )
-        batch_op.create_index(batch_op.f("ix_events_message_id"), ["message_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_events_message_id"),
+            ["message_id"],
+            unique=False,
+            postgresql_where=sa.text("message_id IS NOT NULL"),
+            sqlite_where=sa.text("message_id IS NOT NULL"),
+        )
         batch_op.create_index(batch_op.f("ix_events_type_id"), ["type", "id"], unique=False)
 
     # ### end Alembic commands ###

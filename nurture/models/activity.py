@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from nurture.models.base import Base, BigId, utcnow
@@ -34,10 +34,25 @@ class Event(Base):
     """A behaviour event. After erasure `lead_id` is NULL and `data` empty: counts survive."""
 
     __tablename__ = "events"
+    # Most events (imports, API, scoring) have no campaign or message: the indexes on
+    # those columns are partial, so writing such an event maintains two indexes, not four.
     __table_args__ = (
         Index(None, "lead_id", "occurred_at"),
         Index(None, "type", "id"),
-        Index(None, "campaign_id", "step_id", "type"),
+        Index(
+            None,
+            "campaign_id",
+            "step_id",
+            "type",
+            postgresql_where=text("campaign_id IS NOT NULL"),
+            sqlite_where=text("campaign_id IS NOT NULL"),
+        ),
+        Index(
+            None,
+            "message_id",
+            postgresql_where=text("message_id IS NOT NULL"),
+            sqlite_where=text("message_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -46,9 +61,7 @@ class Event(Base):
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
     campaign_id: Mapped[str | None] = mapped_column(String(100))
     step_id: Mapped[str | None] = mapped_column(String(100))
-    message_id: Mapped[int | None] = mapped_column(
-        ForeignKey("messages.id", ondelete="SET NULL"), index=True
-    )
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
     classification: Mapped[str | None] = mapped_column(String(16))
     source: Mapped[str] = mapped_column(String(16), default="system")
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
