@@ -81,7 +81,26 @@ def main() -> None:
         error.show()
         sys.exit(error.exit_code)
     except Exception as error:
-        if not isinstance(error, _user_errors()):
+        message = _explain(error)
+        if message is None:
             raise
-        click.echo(f"error: {error}", err=True)
+        click.echo(f"error: {message}", err=True)
         sys.exit(1)
+
+
+def _explain(error: Exception) -> str | None:
+    """One line for a problem the user can fix, or None for a bug (shown as a traceback)."""
+    if isinstance(error, _user_errors()):
+        return str(error)
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    if isinstance(error, OperationalError | ProgrammingError):
+        text = str(error.orig)
+        if "no such table" in text or "does not exist" in text:
+            return (
+                "the database has no nurture schema, or an older one: run `nurture db upgrade`"
+                f" ({text.splitlines()[0]})"
+            )
+        if isinstance(error, OperationalError):
+            return f"cannot use the database at NURTURE_DATABASE_URL: {text.splitlines()[0]}"
+    return None

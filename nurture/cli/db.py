@@ -8,13 +8,17 @@ from nurture import migrate
 from nurture.config import load_settings
 
 
-def register(cli: click.Group) -> None:
-    @cli.group()
-    def db() -> None:
-        """Database schema."""
+@click.group()
+def db() -> None:
+    """Database schema."""
 
-    @db.command()
-    def upgrade() -> None:
-        """Apply the Alembic migrations to NURTURE_DATABASE_URL."""
-        migrate.upgrade(load_settings().database_url)
-        click.echo("database is at the latest schema")
+
+@db.command()
+def upgrade() -> None:
+    """Apply the Alembic migrations to NURTURE_DATABASE_URL."""
+    migrate.upgrade(load_settings().database_url)
+    click.echo("database is at the latest schema")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(db)

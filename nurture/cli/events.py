@@ -28,47 +28,51 @@ def _data(text: str | None) -> dict[str, object]:
     return value
 
 
-def register(cli: click.Group) -> None:
-    @cli.group()
-    def events() -> None:
-        """Behaviour events."""
+@click.group()
+def events() -> None:
+    """Behaviour events."""
 
-    @events.command("add")
-    @click.argument("email")
-    @click.argument("event_type", metavar="TYPE")
-    @click.option("--at", callback=instant, help="When it happened (ISO 8601) [default: now].")
-    @click.option("--data", help="Extra details as a JSON object.")
-    @click.option("--campaign", help="The campaign it came from (a loaded campaign's id).")
-    @click.option("--step", help="The step of --campaign it came from.")
-    def add(
-        email: str,
-        event_type: str,
-        at: datetime | None,
-        data: str | None,
-        campaign: str | None,
-        step: str | None,
-    ) -> None:
-        """Record a behaviour event (call_completed, meeting_no_show, converted, ...)."""
-        details = _data(data)
-        with runtime() as rt, unit_of_work(rt.sessions) as session:
-            try:
-                check_external_event_type(event_type)
-                campaign_id, step_id = attribution(rt.campaigns(), campaign, step)
-                lead = get_lead(session, email)
-            except (UnknownLead, BadEventType) as error:
-                raise UserError(str(error)) from None
-            except FieldError as error:
-                raise UserError(f"--{error.field}: {error.message}") from None
-            record_event(
-                session,
-                lead,
-                event_type,
-                occurred_at=at or rt.clock.now(),
-                source="cli",
-                campaign_id=campaign_id,
-                step_id=step_id,
-                data=details,
-            )
-            lead_id = lead.id
-            after_commit(session, lambda: rescore(rt, [lead_id]))
-        click.echo(f"recorded {event_type}")
+
+@events.command("add")
+@click.argument("email")
+@click.argument("event_type", metavar="TYPE")
+@click.option("--at", callback=instant, help="When it happened (ISO 8601) [default: now].")
+@click.option("--data", help="Extra details as a JSON object.")
+@click.option("--campaign", help="The campaign it came from (a loaded campaign's id).")
+@click.option("--step", help="The step of --campaign it came from.")
+def add(
+    email: str,
+    event_type: str,
+    at: datetime | None,
+    data: str | None,
+    campaign: str | None,
+    step: str | None,
+) -> None:
+    """Record a behaviour event (call_completed, meeting_no_show, converted, ...)."""
+    details = _data(data)
+    with runtime() as rt, unit_of_work(rt.sessions) as session:
+        try:
+            check_external_event_type(event_type)
+            campaign_id, step_id = attribution(rt.campaigns(), campaign, step)
+            lead = get_lead(session, email)
+        except (UnknownLead, BadEventType) as error:
+            raise UserError(str(error)) from None
+        except FieldError as error:
+            raise UserError(f"--{error.field}: {error.message}") from None
+        record_event(
+            session,
+            lead,
+            event_type,
+            occurred_at=at or rt.clock.now(),
+            source="cli",
+            campaign_id=campaign_id,
+            step_id=step_id,
+            data=details,
+        )
+        lead_id = lead.id
+        after_commit(session, lambda: rescore(rt, [lead_id]))
+    click.echo(f"recorded {event_type}")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(events)

@@ -83,69 +83,75 @@ def _import(rt: Runtime, file: Path, importer: Importer) -> ImportSummary:
     return summary
 
 
+@click.group()
+def leads() -> None:
+    """The prospect file."""
+
+
+@leads.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--source", help="Acquisition channel recorded on new leads.")
+@click.option("--purpose", help="Consent purpose to record for every row.")
+@click.option("--basis", type=click.Choice(["consent", "legitimate_interest"]))
+@click.option("--proof", help="Where the consent was obtained (kept in the ledger).")
+@click.option(
+    "--rejects",
+    type=click.Path(path_type=Path),
+    help="Where to write rejected rows [default: FILE.rejects.csv].",
+)
+def import_command(
+    file: Path,
+    source: str | None,
+    purpose: str | None,
+    basis: str | None,
+    proof: str | None,
+    rejects: Path | None,
+) -> None:
+    """Import leads from a CSV (header row) or .xlsx file."""
+    with runtime() as rt:
+        consent = _consent(rt.settings.campaigns_dir, purpose, basis, proof)
+        summary = _import(
+            rt, file, Importer(source, consent, rt.settings.suppression_key, rt.clock.now())
+        )
+    rejects_path = None
+    if summary.rejects:
+        rejects_path = rejects or file.with_name(file.name + ".rejects.csv")
+        _write_rejects(rejects_path, summary)
+    _print_summary(summary, rejects_path)
+
+
+@leads.command("import-email")
+@click.argument("file", type=click.File("rb"), default="-")
+@click.option("--source", help="Acquisition channel [default: email:<vendor domain>].")
+@click.option("--purpose", help="Consent purpose to record for the lead.")
+@click.option("--basis", type=click.Choice(["consent", "legitimate_interest"]))
+@click.option("--proof", help="How the vendor obtained consent (kept in the ledger).")
+def import_email(
+    file: BinaryIO,
+    source: str | None,
+    purpose: str | None,
+    basis: str | None,
+    proof: str | None,
+) -> None:
+    """Import a lead delivered by email (a .eml file, or stdin for a mail alias pipe)."""
+    with runtime() as rt:
+        consent = _consent(rt.settings.campaigns_dir, purpose, basis, proof)
+        message = mail_import(rt, file.read(MAX_MAIL), consent, source)
+    click.echo(message)
+
+
+@leads.command("show")
+@click.argument("email")
+def show(email: str) -> None:
+    """A lead, its score, temperature, stage and owner, and why: the score ledger."""
+    with runtime() as rt, unit_of_work(rt.sessions) as session:
+        try:
+            lead = get_lead(session, email)
+        except UnknownLead as error:
+            raise UserError(str(error)) from None
+        lines = describe(session, lead)
+    click.echo("\n".join(lines))
+
+
 def register(cli: click.Group) -> None:
-    @cli.group()
-    def leads() -> None:
-        """The prospect file."""
-
-    @leads.command("import")
-    @click.argument("file", type=click.Path(path_type=Path))
-    @click.option("--source", help="Acquisition channel recorded on new leads.")
-    @click.option("--purpose", help="Consent purpose to record for every row.")
-    @click.option("--basis", type=click.Choice(["consent", "legitimate_interest"]))
-    @click.option("--proof", help="Where the consent was obtained (kept in the ledger).")
-    @click.option(
-        "--rejects",
-        type=click.Path(path_type=Path),
-        help="Where to write rejected rows [default: FILE.rejects.csv].",
-    )
-    def import_command(
-        file: Path,
-        source: str | None,
-        purpose: str | None,
-        basis: str | None,
-        proof: str | None,
-        rejects: Path | None,
-    ) -> None:
-        """Import leads from a CSV (header row) or .xlsx file."""
-        with runtime() as rt:
-            consent = _consent(rt.settings.campaigns_dir, purpose, basis, proof)
-            summary = _import(
-                rt, file, Importer(source, consent, rt.settings.suppression_key, rt.clock.now())
-            )
-        rejects_path = None
-        if summary.rejects:
-            rejects_path = rejects or file.with_name(file.name + ".rejects.csv")
-            _write_rejects(rejects_path, summary)
-        _print_summary(summary, rejects_path)
-
-    @leads.command("import-email")
-    @click.argument("file", type=click.File("rb"), default="-")
-    @click.option("--source", help="Acquisition channel [default: email:<vendor domain>].")
-    @click.option("--purpose", help="Consent purpose to record for the lead.")
-    @click.option("--basis", type=click.Choice(["consent", "legitimate_interest"]))
-    @click.option("--proof", help="How the vendor obtained consent (kept in the ledger).")
-    def import_email(
-        file: BinaryIO,
-        source: str | None,
-        purpose: str | None,
-        basis: str | None,
-        proof: str | None,
-    ) -> None:
-        """Import a lead delivered by email (a .eml file, or stdin for a mail alias pipe)."""
-        with runtime() as rt:
-            consent = _consent(rt.settings.campaigns_dir, purpose, basis, proof)
-            message = mail_import(rt, file.read(MAX_MAIL), consent, source)
-        click.echo(message)
-
-    @leads.command("show")
-    @click.argument("email")
-    def show(email: str) -> None:
-        """A lead, its score, temperature, stage and owner, and why: the score ledger."""
-        with runtime() as rt, unit_of_work(rt.sessions) as session:
-            try:
-                lead = get_lead(session, email)
-            except UnknownLead as error:
-                raise UserError(str(error)) from None
-            lines = describe(session, lead)
-        click.echo("\n".join(lines))
+    cli.add_command(leads)

@@ -7,14 +7,18 @@ import click
 from nurture.cli.common import runtime
 
 
-def register(cli: click.Group) -> None:
-    @cli.group()
-    def tracking() -> None:
-        """Open and click tracking."""
+@click.group()
+def tracking() -> None:
+    """Open and click tracking."""
 
-    @tracking.command("flush")
-    def flush() -> None:
-        """Drain the hit buffer (Redis stream and local spool) into behaviour events."""
-        with runtime() as rt:
-            report = rt.tracking.drainer.drain()
-        click.echo(report.describe())
+
+@tracking.command("flush")
+def flush() -> None:
+    """Drain the hit buffer (Redis stream and local spool) into behaviour events."""
+    with runtime() as rt:
+        report = rt.tracking.drainer.drain()
+    click.echo(report.describe())
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(tracking)

@@ -183,3 +183,23 @@ def test_usage_errors_exit_2(workdir: Path) -> None:
     assert run(workdir, "scheduler", "--now", "2026-03-30T08:00:00Z").returncode == 2
     assert run(workdir, "leads", "import", "x.csv", "--purpose", "newsletter").returncode == 2
     assert run(workdir, "no-such-command").returncode == 2
+
+
+def test_a_database_without_schema_or_server_is_one_clear_line(workdir: Path) -> None:
+    """Before `nurture db upgrade`, or with the database down: a hint, not a traceback."""
+    before = run(workdir, "campaigns", "list")
+    assert before.returncode == 1
+    assert "run `nurture db upgrade`" in before.stderr
+    assert "Traceback" not in before.stderr
+    env = {**os.environ, "NURTURE_DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none"}
+    down = subprocess.run(
+        [NURTURE, "messages", "list"],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert down.returncode == 1
+    assert "cannot use the database at NURTURE_DATABASE_URL" in down.stderr
