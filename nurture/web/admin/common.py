@@ -17,7 +17,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_wtf.csrf import CSRFError
+from flask_wtf.csrf import CSRFError, same_origin
 
 from nurture.runtime import Runtime
 from nurture.web.admin.session import PATH, is_admin_path, signed_in
@@ -57,6 +57,16 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not is_admin_path(parts.path):
         return None
     return target
+
+
+@blueprint.before_request
+def _same_origin_forms() -> None:
+    """Flask-WTF's https Referer check, which `create_app` turns off for the token pages
+    (they send no Referer), still holds for the dashboard: its pages send one."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or not request.is_secure:
+        return
+    if not request.referrer or not same_origin(request.referrer, f"https://{request.host}/"):
+        raise CSRFError("The form was not posted from a page of the dashboard.")
 
 
 @blueprint.before_request
