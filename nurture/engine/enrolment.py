@@ -46,11 +46,12 @@ def enrol_from_events(
     if state is None or state.paused:
         return 0
     enrolled, after, settling = 0, state.entry_cursor, False
+    wall = wall_now or now
     while True:
         events = session.execute(
-            select(Event.id, Event.lead_id, Event.created_at)
+            select(Event.id, Event.lead_id, Event.created_at, Event.occurred_at)
             .where(Event.type == campaign.entry.on, Event.id > after)
-            .where(Event.occurred_at <= now, Event.lead_id.is_not(None))
+            .where(Event.lead_id.is_not(None))
             .order_by(Event.id)
             .limit(BATCH)
         ).all()
@@ -58,10 +59,12 @@ def enrol_from_events(
             return enrolled
         after = events[-1].id
         if not settling:  # the cursor moves only over a leading run of settled events
-            pairs = ((event.id, event.created_at) for event in events)
-            state.entry_cursor = settled(state.entry_cursor, pairs, wall_now or now)
+            # An event dated after `now` has not happened yet for this pass: the cursor
+            # waits at it as at an unsettled one, else it would never be read again.
+            pairs = ((e.id, e.created_at if e.occurred_at <= now else wall) for e in events)
+            state.entry_cursor = settled(state.entry_cursor, pairs, wall)
             settling = state.entry_cursor != after
-        lead_ids = {lead_id for _, lead_id, _ in events if lead_id is not None}
+        lead_ids = {e.lead_id for e in events if e.lead_id is not None and e.occurred_at <= now}
         enrolled += _enrol_leads(session, item, lead_ids, suppression_key, now)
         if len(events) < BATCH:
             return enrolled

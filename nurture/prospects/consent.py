@@ -16,16 +16,26 @@ from sqlalchemy.orm import Session
 from nurture.audit import audit
 from nurture.consent.ledger import append, current
 from nurture.consent.suppression import suppress
+from nurture.db import lock_for_writing
 from nurture.leads.events import record_event
 from nurture.models import Lead
 from nurture.prospects.setup import Origin, ProspectSetup
 from nurture.scoring.service import clear_profile
 
 
+def one_at_a_time(session: Session, lead: Lead) -> None:
+    """Decisions on one lead take turns: a mail client that posts a one-click twice at
+    once (or a double-clicked button) must not have both requests read the state before
+    either wrote it. The second waits for the first to commit, then reads its result."""
+    lock_for_writing(session)  # SQLite: its single write lock
+    session.refresh(lead, with_for_update=True)  # PostgreSQL: the lead's row
+
+
 def confirm(
     session: Session, setup: ProspectSetup, lead: Lead, purposes: list[str], origin: Origin
 ) -> list[str]:
     """Confirm the still-pending purposes of the link; returns those confirmed now."""
+    one_at_a_time(session, lead)
     states = current(session, lead.id)
     confirmed = [p for p in purposes if p in states and states[p].status == "pending"]
     for purpose in confirmed:
@@ -43,6 +53,7 @@ def withdraw(
     origin: Origin,
 ) -> bool:
     """Withdraw one purpose (unsubscribe link); False when it was withdrawn already."""
+    one_at_a_time(session, lead)
     state = current(session, lead.id).get(purpose)
     if state is not None and state.status == "withdrawn":
         return False
@@ -64,6 +75,7 @@ def object_to_marketing(
     session: Session, setup: ProspectSetup, lead: Lead, campaign_id: str | None, origin: Origin
 ) -> None:
     """Art. 21 objection: withdraw everything, suppress the address, stop profiling."""
+    one_at_a_time(session, lead)
     for purpose, state in current(session, lead.id).items():
         if state.status != "withdrawn":
             proof = setup.proof("link", origin, proof="objection to direct marketing")

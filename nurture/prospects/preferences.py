@@ -21,6 +21,7 @@ from nurture.campaigns.purposes import wording_hash
 from nurture.consent.ledger import append, current
 from nurture.consent.suppression import lift, suppression_reason
 from nurture.models import Lead
+from nurture.prospects.consent import one_at_a_time
 from nurture.prospects.setup import Origin, ProspectSetup
 from nurture.scoring.service import clear_profile
 
@@ -41,6 +42,7 @@ def apply_choices(
     session: Session, setup: ProspectSetup, lead: Lead, choices: Choices, origin: Origin
 ) -> list[str]:
     """Apply what changed; returns the names of the changed settings."""
+    one_at_a_time(session, lead)
     changed = _purposes(session, setup, lead, choices, origin)
     now = setup.now()
     if lead.locale != choices.locale:

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from nurture.clock import Clock
-from nurture.db import SessionFactory, after_commit, unit_of_work
+from nurture.db import SessionFactory, after_commit, lock_for_writing, unit_of_work
 from nurture.handoff.start import sync_handoffs
 from nurture.scoring import store
 from nurture.scoring.compute import score, unprofiled
@@ -55,6 +55,10 @@ def update_scores(
 ) -> UpdateOutcome:
     """Recompute and store the scores of `lead_ids` (flushes, never commits)."""
     session.flush()  # the Core statements below must see pending ORM changes
+    # Two updates of one lead must not both start from the old score (each would record
+    # the same transition): PostgreSQL locks the lead rows below, SQLite takes its write
+    # lock before reading.
+    lock_for_writing(session)
     rows = load_leads(session, sorted(set(lead_ids)))
     scorable = [row.id for row in rows if not row.facts.profiling_objected]
     events = load_events(session, scorable, rules, now) if scorable else {}

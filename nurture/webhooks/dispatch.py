@@ -18,9 +18,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from nurture.db import member_of
+from nurture.db import is_postgres, member_of
 from nurture.engine.cursor import settled
 from nurture.models import Event, WebhookCursor, WebhookDelivery, WebhookSubscription
 from nurture.models.base import new_public_id
@@ -35,11 +36,7 @@ def dispatch(session: Session, now: datetime) -> list[int]:
     subscriptions = list(
         session.scalars(select(WebhookSubscription).where(WebhookSubscription.active))
     )
-    cursor = session.get(WebhookCursor, CURSOR, with_for_update=True)
-    if cursor is None:  # start where the oldest subscription does, not at the beginning
-        start = min((row.after_event_id for row in subscriptions), default=0)
-        cursor = WebhookCursor(name=CURSOR, last_event_id=start)
-        session.add(cursor)
+    cursor = _cursor(session, subscriptions)
     if not subscriptions:  # nothing listens: skip ahead, never replay old history
         newest = session.scalar(select(Event.id).order_by(Event.id.desc()).limit(1))
         cursor.last_event_id = max(cursor.last_event_id, newest or 0)
@@ -65,6 +62,20 @@ def dispatch(session: Session, now: datetime) -> list[int]:
             settling = cursor.last_event_id != after
         session.flush()
         created += [row.id for row in rows]
+
+
+def _cursor(session: Session, subscriptions: list[WebhookSubscription]) -> WebhookCursor:
+    """The cursor row, locked. The first passes of two schedulers may both create it: the
+    second insert waits for the first and does nothing, instead of failing its pass."""
+    cursor = session.get(WebhookCursor, CURSOR, with_for_update=True)
+    if cursor is not None:
+        return cursor
+    # Start where the oldest subscription does, not at the beginning.
+    start = min((row.after_event_id for row in subscriptions), default=0)
+    dialect = postgresql if is_postgres(session) else sqlite
+    insert = dialect.insert(WebhookCursor).values(name=CURSOR, last_event_id=start)
+    session.execute(insert.on_conflict_do_nothing())
+    return session.get_one(WebhookCursor, CURSOR, with_for_update=True)
 
 
 def _existing(session: Session, events: list[Event]) -> set[tuple[int, int]]:

@@ -75,6 +75,22 @@ def test_concurrent_scheduler_passes_queue_each_step_once(engine: Engine) -> Non
     assert len(keys) == len(set(keys)) == 200
 
 
+def test_schedulers_meeting_a_new_campaign_both_succeed(
+    make_runtime: RuntimeFactory, db_url: str
+) -> None:
+    """A campaign file appears while two schedulers run: neither pass fails on its state."""
+    rt = make_runtime(db_url)
+    engine = Engine(rt)
+    engine.hold_broker()
+    errors: list[BaseException] = []
+    for number in range(10):
+        campaign = THREE_STEPS.replace("id: drip", f"id: drip{number}")
+        write_campaign(rt, campaign, name=f"drip{number}.yaml")
+        add_lead(rt, f"lead{number}@example.com", MONDAY - timedelta(days=1))
+        errors += _concurrent_passes(engine, MONDAY - timedelta(hours=1), 2)
+    assert errors == []
+
+
 def test_skip_locked_splits_the_work(make_runtime: RuntimeFactory, pg_url: str) -> None:
     """On PostgreSQL two concurrent passes both succeed, taking disjoint batches."""
     rt = make_runtime(pg_url)

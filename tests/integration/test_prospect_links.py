@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 from collections.abc import Callable
 
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from nurture.consent.ledger import current
+from nurture.consent.ledger import Current, current
 from nurture.consent.tokens import Tokens
 from nurture.db import unit_of_work
 from nurture.models import AddressChange, Event, Lead
+from nurture.prospects import consent
 from tests.conftest import TEST_KEYS, RuntimeFactory
 from tests.prospects import Site, consented, mail_rows, make_site, row_counts
 
@@ -189,6 +193,39 @@ def test_one_click_without_cookies_unsubscribes_once(site: Site, encoding: str) 
     assert again.status_code == 200
     assert row_counts(site.rt) == after_first
     assert _events_of_type(site, "unsubscribed") == 1
+
+
+def test_two_one_click_posts_at_once_unsubscribe_once(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A mail client that posts twice at the same moment: one withdrawal, one event."""
+    lead = consented(site)
+    url = "/u/" + site.rt.tokens.sign("unsubscribe", [lead.public_id, "newsletter", "news"])
+    both_read = threading.Barrier(2, timeout=1)
+
+    def current_then_wait(session: Session, lead_id: int) -> dict[str, Current]:
+        found = current(session, lead_id)
+        # Both requests hold what they read, neither has written yet; or (a timeout) the
+        # other one waits for this one to commit: nothing to meet.
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_read.wait()
+        return found
+
+    monkeypatch.setattr(consent, "current", current_then_wait)
+    answers: list[int] = []
+
+    def press() -> None:
+        body = {"List-Unsubscribe": "One-Click"}
+        answers.append(site.fresh_client().post(url, data=body).status_code)
+
+    presses = [threading.Thread(target=press) for _ in range(2)]
+    for thread in presses:
+        thread.start()
+    for thread in presses:
+        thread.join(60)
+    assert answers == [200, 200]
+    assert _events_of_type(site, "unsubscribed") == 1
+    assert _events_of_type(site, "consent_withdrawn") == 1
 
 
 def _events_of_type(site: Site, kind: str) -> int:

@@ -3,6 +3,8 @@ recompute, refresh."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -13,7 +15,7 @@ from nurture.models import Lead, ScoreLedger
 from nurture.runtime import Runtime
 from nurture.scoring.explain import explain
 from nurture.scoring.recompute import recompute_all
-from nurture.scoring.service import clear_profile
+from nurture.scoring.service import clear_profile, update_scores
 from tests.conftest import RuntimeFactory
 from tests.handoff_support import add_events, event_types, lead, write_rules
 from tests.pipeline import add_lead
@@ -47,6 +49,31 @@ def test_an_event_moves_the_stored_score(make_runtime: RuntimeFactory, db_url: s
         "+5 open: email_opened on 2026-05-04 09:00 UTC",
     ]
     rt.scorer.update([lead_id])  # at least once: a repeat changes nothing
+    assert event_types(rt, lead_id, "became_") == ["became_mql", "became_warm"]
+
+
+def test_two_workers_scoring_one_lead_record_each_change_once(
+    make_runtime: RuntimeFactory, db_url: str
+) -> None:
+    """A second update that starts while the first is uncommitted waits and sees its result."""
+    rt = _runtime(make_runtime, db_url)
+    lead_id = add_lead(rt, "twice@example.com", T0 - timedelta(days=1), country="ES")
+    add_events(rt, lead_id, T0, "email_replied", "email_opened")
+    rules = rt.scoring().rules
+    assert rules is not None
+    first_flushed = threading.Event()
+
+    def first() -> None:
+        with unit_of_work(rt.sessions) as session:
+            update_scores(session, [lead_id], rules, T0)
+            first_flushed.set()
+            time.sleep(0.5)  # the second update starts now, before this one commits
+
+    worker = threading.Thread(target=first)
+    worker.start()
+    assert first_flushed.wait(10)
+    rt.scorer.update([lead_id])
+    worker.join()
     assert event_types(rt, lead_id, "became_") == ["became_mql", "became_warm"]
 
 
