@@ -65,6 +65,7 @@ class SmtpServer:
     connections: int = 0  # client connections accepted since start
     logins: list[tuple[str, str]] = field(default_factory=list)
     _failures: list[_Failure] = field(default_factory=list)
+    _slow: list[float] = field(default_factory=list)
     _rejected: dict[str, str] = field(default_factory=dict)
     _sessions: list[SMTP] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -79,6 +80,12 @@ class SmtpServer:
     ) -> None:
         """Answer ``reply`` at ``stage`` for the next ``count`` transactions."""
         self._failures.append(_Failure(stage, reply, count))
+
+    def slow_next(self, count: int, seconds: float) -> None:
+        """Accept the next ``count`` messages but answer ``250`` only after ``seconds``
+        (a server scanning content while the client's timeout runs out)."""
+        with self._lock:
+            self._slow.extend([seconds] * count)
 
     def reject(self, recipient: str, reply: str = "550 5.1.1 no such user") -> None:
         """Refuse this recipient at RCPT, every time."""
@@ -150,6 +157,9 @@ class _Handler:
             envelope.smtp_utf8,
         )
         self.server.messages.append(received)
+        with self.server._lock:
+            delay = self.server._slow.pop(0) if self.server._slow else 0.0
+        await asyncio.sleep(delay)
         return f"250 2.0.0 Ok: queued as Q{len(self.server.messages)}"
 
 

@@ -1,9 +1,10 @@
-"""Work a command hands on after its commit: score updates, hand-off deliveries and
+"""Work a command hands on after its commit: mail, score updates, hand-off deliveries and
 erasure notices.
 
 With Redis they go to the workers. With the embedded broker they are done here and now:
 that broker's queue lives in this process's memory and would die with the command (the
 scheduler's pass would catch up later, but a person typing a command expects its effect).
+Mail is the exception: the scheduler sends it, so it is handed to the very next pass.
 """
 
 from __future__ import annotations
@@ -11,7 +12,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from nurture.db import unit_of_work
+from nurture.engine.recovery import forget_enqueue
 from nurture.runtime import Runtime
+
+
+def send_mail(rt: Runtime, message_ids: Sequence[int]) -> None:
+    """Queued message rows: to the workers, or (embedded) marked for the next pass, which
+    would otherwise wait `NURTURE_REQUEUE_AFTER` for an enqueue that went nowhere."""
+    if rt.settings.redis_url:
+        rt.actors.enqueue(message_ids)
+        return
+    if message_ids:
+        with unit_of_work(rt.sessions) as session:
+            forget_enqueue(session, list(message_ids))
 
 
 def rescore(rt: Runtime, lead_ids: Sequence[int]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from nurture.cli.common import UserError
-from nurture.cli.dispatch import rescore
+from nurture.cli.dispatch import rescore, send_mail
 from nurture.db import after_commit, unit_of_work
 from nurture.leads.capture import CaptureConsent, capture_vendor_mail
 from nurture.leads.fields import FieldError
@@ -38,7 +38,7 @@ def mail_import(rt: Runtime, data: bytes, consent: ImportConsent | None, source:
                 f"the lead in the mail from {vendor.sender} is refused: {error}"
             ) from None
         lead_id, notices = captured.lead.id, captured.notice_ids
-        after_commit(session, lambda: rt.actors.enqueue(notices))
+        after_commit(session, lambda: send_mail(rt, notices))
     rescore(rt, [lead_id])
     verb = "created lead" if captured.created else "merged into lead"
     line = f"{verb} {captured.lead.public_id} from {vendor.sender}"

@@ -12,6 +12,7 @@ from tqdm import tqdm
 
 from nurture.campaigns.purposes import load_purposes, wording_hash
 from nurture.cli.common import UserError, runtime
+from nurture.cli.dispatch import send_mail
 from nurture.cli.leadmail import MAX_MAIL, mail_import
 from nurture.cli.leadview import describe
 from nurture.db import after_commit, unit_of_work
@@ -77,7 +78,7 @@ def _import(rt: Runtime, file: Path, importer: Importer) -> ImportSummary:
         ):
             summary = importer.run(session, table, bar.update)
             notices = summary.notice_ids
-            after_commit(session, lambda: rt.actors.enqueue(notices))
+            after_commit(session, lambda: send_mail(rt, notices))
     except (UnreadableFile, ConcurrentChanges) as error:
         raise UserError(f"{error}; nothing was imported") from None
     return summary

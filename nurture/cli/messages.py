@@ -6,6 +6,7 @@ import click
 from sqlalchemy import select
 
 from nurture.cli.common import UserError, runtime
+from nurture.cli.dispatch import send_mail
 from nurture.db import after_commit, unit_of_work
 from nurture.models import Message
 from nurture.sending.resend import resend
@@ -50,7 +51,7 @@ def resend_command(message_ids: tuple[str, ...]) -> None:
     with runtime() as rt:
         with unit_of_work(rt.sessions) as session:
             ids = resend(session, list(message_ids), rt.wall_clock.now())
-            after_commit(session, lambda: rt.actors.enqueue(ids))
+            after_commit(session, lambda: send_mail(rt, ids))
         if len(ids) != len(message_ids):
             raise UserError(
                 f"queued {len(ids)} of {len(message_ids)}: the others are "

@@ -34,6 +34,12 @@ class TransientSendError(SendError):
     """4xx reply, connection error or timeout: retry with backoff."""
 
 
+class UnknownOutcome(TransientSendError):
+    """The connection failed after the message was handed over, before the server's reply:
+    it may have been accepted. Senders that promise at-least-once retry it like a 4xx; the
+    campaign sender promises at-most-once, so its row ends `unknown` instead."""
+
+
 class HardBounce(SendError):
     """5xx with enhanced status 5.1.x: the address does not exist; fail and suppress it."""
 

@@ -4,7 +4,8 @@ Dramatiq runs several threads per process; `smtplib.SMTP` is not thread-safe, so
 thread keeps its own connection in a `threading.local`. A connection found dead before
 the message was handed over (the server timed it out while idle) is reopened once,
 transparently: nothing was delivered yet. A failure after ``DATA`` started is never
-retried here, because the server may already have accepted the message.
+retried here, because the server may already have accepted the message: it is an
+`UnknownOutcome` (typically the reply to the message timing out while the server scans it).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from nurture.mail.errors import (
     PolicyRejection,
     SendError,
     TransientSendError,
+    UnknownOutcome,
     classify,
 )
 from nurture.mail.headers import ascii_domain
@@ -110,7 +112,9 @@ class SmtpTransport:
             code, reply = exc.smtp_code, exc.smtp_error
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             self._discard()
-            raise TransientSendError(f"connection lost during DATA: {exc}") from exc
+            raise UnknownOutcome(
+                f"connection lost during DATA, the message may have been accepted: {exc}"
+            ) from exc
         if code != 250:
             raise self._refused(connection, code, reply)
         self._local.last_used = time.monotonic()

@@ -21,7 +21,7 @@ PAUSE_AFTER_ERRORS = 25
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # sent | retry | failed | suppressed | cancelled | not claimable
+    status: str  # sent | retry | failed | unknown | suppressed | cancelled | not claimable
     detail: str | None = None
     retry_in: timedelta | None = None
     paused: bool = False

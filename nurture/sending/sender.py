@@ -12,7 +12,9 @@ For each message:
 
 Between the server's 250 and the commit of step 3 the outcome can be lost (crash, database
 down). Policy: at-most-once. The row stays `sending`, the recovery sweep marks it
-`unknown`, it is reported, and only `nurture messages resend` sends it again.
+`unknown`, it is reported, and only `nurture messages resend` sends it again. A reply to
+the message that never arrives (timeout, connection lost) is the same case, known at once:
+the row ends `unknown` directly, never retried.
 """
 
 from __future__ import annotations
@@ -28,7 +30,12 @@ from sqlalchemy.engine import Connection, Engine
 from nurture.campaigns.registry import CampaignSet
 from nurture.clock import Clock
 from nurture.db import SessionFactory, unit_of_work
-from nurture.mail.errors import HeaderInjectionError, SendError, TransientSendError
+from nurture.mail.errors import (
+    HeaderInjectionError,
+    SendError,
+    TransientSendError,
+    UnknownOutcome,
+)
 from nurture.mail.message import OutgoingMail, build_mime
 from nurture.mail.render import TemplateError
 from nurture.mail.transport import Transport
@@ -157,6 +164,8 @@ class Sender:
             response = self.transport.send(
                 prepared.envelope_from, prepared.recipient, prepared.data
             )
+        except UnknownOutcome as error:
+            return self._unknown(prepared, error), None
         except TransientSendError as error:
             if prepared.attempts < self.max_attempts:
                 return self._retry_later(prepared, error), None
@@ -186,6 +195,15 @@ class Sender:
                 self.wall_clock.now(),
             )
         return Outcome("failed", detail)
+
+    def _unknown(self, prepared: Prepared, error: UnknownOutcome) -> Outcome:
+        """The server may have the message: at-most-once, so only an operator resends it."""
+        wall_now = self.wall_clock.now()
+        with unit_of_work(self.sessions) as session:
+            claims.finish(session, prepared.message_id, "unknown", wall_now, error=error.response)
+            if prepared.campaign_id:
+                note_transport_error(session, prepared.campaign_id, wall_now)
+        return Outcome("unknown", error.response)
 
     def _retry_later(self, prepared: Prepared, error: TransientSendError) -> Outcome:
         delay = self.backoff(prepared.attempts)

@@ -18,9 +18,17 @@ leads = cast(Table, Lead.__table__)
 MESSAGE_COLUMNS = [column.key for column in messages.c]
 LEAD_COLUMNS = [column.key for column in leads.c]
 
+# A paused campaign holds its queued rows (they stay `queued` until it is resumed).
+_PAUSED = (
+    select(CampaignState.campaign_id)
+    .where(CampaignState.campaign_id == messages.c.campaign_id, CampaignState.paused)
+    .exists()
+)
+
 _CLAIM = (
     update(messages)
     .where(messages.c.id == bindparam("message_id"), messages.c.status == "queued")
+    .where(~_PAUSED)
     .values(
         status="sending",
         claimed_at=bindparam("wall_now"),

@@ -27,6 +27,8 @@ WITH c AS (
     SET status = 'sending', claimed_at = %(wall_now)s, attempts = attempts + 1,
         updated_at = %(wall_now)s
     WHERE id = %(message_id)s AND status = 'queued'
+        AND NOT EXISTS (SELECT 1 FROM campaign_states p
+                        WHERE p.campaign_id = messages.campaign_id AND p.paused)
     RETURNING *
 )
 SELECT {_M}, {_L},

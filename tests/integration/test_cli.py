@@ -137,6 +137,35 @@ def test_import_then_schedule_writes_to_the_outbox(workdir: Path) -> None:
     assert mail["Subject"] == "One for Ana María"  # the later row's name merged in
 
 
+def test_embedded_mail_queued_by_a_command_goes_out_on_the_next_pass(workdir: Path) -> None:
+    """No Redis: the art. 14 notice an import queues is sent by the very next `--once`."""
+    (workdir / "campaigns/drip.yaml").write_text(
+        THREE_STEPS.replace("on: consent_confirmed", "on: lead_created")
+    )
+    assert run(workdir, "db", "upgrade").returncode == 0
+    leads = workdir / "leads.csv"
+    leads.write_text("email,first_name,company\nmarta@beta.example,Marta,Beta\n")
+    imported = run(
+        workdir,
+        "leads",
+        "import",
+        str(leads),
+        "--purpose",
+        "newsletter",
+        "--basis",
+        "legitimate_interest",
+        "--proof",
+        "Badge scans, Expo Madrid 2026",
+    )
+    assert "art. 14 notices queued 1" in imported.stdout, imported.stderr
+
+    passed = run(workdir, "scheduler", "--once")
+    assert passed.returncode == 0, passed.stderr
+    [notice] = list((workdir / "outbox").glob("*.eml"))
+    mail = BytesParser(policy=email.policy.default).parsebytes(notice.read_bytes())
+    assert mail["Auto-Submitted"] == "auto-generated"
+
+
 def test_events_add_refuses_unknown_leads_and_types(workdir: Path) -> None:
     """Bad input is a one-line error and exit status 1, never a traceback."""
     assert run(workdir, "db", "upgrade").returncode == 0

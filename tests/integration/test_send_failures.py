@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from nurture.clock import FixedClock
 from nurture.consent.suppression import suppression_reason
 from nurture.db import unit_of_work
-from nurture.models import CampaignState, Event
+from nurture.engine.campaign_state import resume_campaign
+from nurture.models import CampaignState, Event, Lead
 from tests import services
 from tests.conftest import RuntimeFactory
 from tests.pipeline import THREE_STEPS, Engine, add_lead, messages, write_campaign
@@ -122,3 +124,36 @@ def test_broker_down_while_scheduling(
     assert [row.status for row in messages(back.rt)] == ["sent"]
     assert len(smtp_server.messages) == 1
     back.stop()
+
+
+def test_paused_campaign_holds_its_queued_mail(
+    make_runtime: RuntimeFactory, db_url: str, smtp_server: SmtpServer
+) -> None:
+    """Rows queued before a pause are not sent while it lasts; a resume sends them."""
+    wall = FixedClock(MONDAY)
+    rt = make_runtime(db_url, smtp_url=smtp_server.url)
+    rt.wall_clock = wall
+    write_campaign(rt, THREE_STEPS)
+    add_lead(rt, "policy@example.com", MONDAY - timedelta(days=1))
+    add_lead(rt, "other@example.com", MONDAY - timedelta(days=1))
+    smtp_server.reject("policy@example.com", "550 5.7.1 message refused by policy")
+    engine = Engine(rt)
+    engine.hold_broker()
+    engine.schedule(MONDAY)
+    by_email = {row.lead_id: row for row in messages(rt)}
+    with unit_of_work(rt.sessions) as session:
+        leads = {lead.email: lead.id for lead in session.query(Lead)}
+    refused, held = by_email[leads["policy@example.com"]], by_email[leads["other@example.com"]]
+
+    assert rt.sender.deliver(refused.id).status == "failed"  # and the campaign pauses
+    assert rt.sender.deliver(held.id).status == "not claimable"
+    wall.advance(timedelta(minutes=30))
+    assert engine.schedule(MONDAY + timedelta(minutes=30)).requeued == 0
+    assert {row.id: row.status for row in messages(rt)}[held.id] == "queued"
+    assert smtp_server.messages == []
+
+    with unit_of_work(rt.sessions) as session:
+        assert resume_campaign(session, "drip")
+    assert engine.schedule(MONDAY + timedelta(minutes=31)).requeued == 1
+    assert rt.sender.deliver(held.id).status == "sent"
+    assert [m.rcpt_tos for m in smtp_server.messages] == [["other@example.com"]]

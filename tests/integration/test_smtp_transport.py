@@ -17,6 +17,7 @@ from nurture.mail.errors import (
     PermanentSendError,
     PolicyRejection,
     TransientSendError,
+    UnknownOutcome,
 )
 from nurture.mail.message import OutgoingMail, build_mime
 from nurture.mail.transport import OutboxTransport, SmtpTransport, transport_from_url
@@ -113,6 +114,18 @@ def test_temporary_failure_at_rcpt(smtp_server: SmtpServer) -> None:
     with pytest.raises(TransientSendError):
         transport.send(SENDER, "bob@example.com", message())
     transport.close()
+
+
+def test_reply_to_data_lost_is_an_unknown_outcome(smtp_server: SmtpServer) -> None:
+    """The server had the whole message when the reply timed out: not a plain 4xx."""
+    transport = SmtpTransport(smtp_server.url, timeout=0.3)
+    smtp_server.slow_next(1, 1.0)
+    with pytest.raises(UnknownOutcome, match="may have been accepted"):
+        transport.send(SENDER, "bob@example.com", message())
+    assert len(smtp_server.messages) == 1  # it was in fact accepted
+    transport.send(SENDER, "carol@example.com", message())  # a fresh connection
+    transport.close()
+    assert smtp_server.connections == 2
 
 
 def test_unknown_mailbox_is_a_hard_bounce(smtp_server: SmtpServer) -> None:

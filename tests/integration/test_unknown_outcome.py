@@ -75,3 +75,28 @@ def test_lost_outcome_becomes_unknown_and_is_not_resent(
         assert resend(session, [row.public_id], wall.now()) == [row.id]
     assert rt.sender.deliver(row.id).status == "sent"
     assert len(smtp_server.messages) == 2  # the operator chose a possible duplicate
+
+
+def test_reply_lost_after_data_is_unknown_not_retried(
+    make_runtime: RuntimeFactory, db_url: str, smtp_server: SmtpServer
+) -> None:
+    """The 250 comes after the client's timeout: `unknown` at once, never a second send."""
+    rt = make_runtime(db_url, smtp_url=smtp_server.url, smtp_timeout=0.3)
+    write_campaign(rt, THREE_STEPS)
+    add_lead(rt, "slow@example.com", MONDAY - timedelta(days=1))
+    engine = Engine(rt)
+    engine.hold_broker()
+    engine.schedule(MONDAY)
+    [row] = messages(rt)
+    smtp_server.slow_next(1, 1.0)
+
+    outcome = rt.sender.deliver(row.id)
+
+    assert (outcome.status, outcome.retry_in) == ("unknown", None)
+    [row] = messages(rt)
+    assert row.status == "unknown"
+    assert "may have been accepted" in (row.last_error or "")
+    assert rt.sender.deliver(row.id).status == "not claimable"
+    engine.schedule(MONDAY + timedelta(hours=1))
+    assert messages(rt)[0].status == "unknown"
+    assert len(smtp_server.messages) == 1
