@@ -20,7 +20,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from nurture.models import RateLimit
-from nurture.prospects.ratelimit import allow, limit_key
+from nurture.prospects.ratelimit import allow, client_key, limit_key
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def _same(given: str, expected: str) -> bool:
 def _keys(secret: str, attempt: Attempt) -> list[str]:
     user = attempt.username.strip().casefold()[:200]
     return [
-        limit_key(secret, LOGIN_IP, attempt.ip or "unknown"),
+        client_key(secret, LOGIN_IP, attempt.ip),
         limit_key(secret, LOGIN_USER, user),
     ]
 

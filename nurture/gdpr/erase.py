@@ -2,6 +2,7 @@
 
 1. queued mail for the lead is cancelled; every message row keeps only its campaign,
    step and status (context, SMTP answers and errors can hold the address: cleared);
+   webhook deliveries about the lead lose the receiver's answer (it may echo the lead);
 2. event details are cleared (the rows stay for aggregate reports, without identity);
 3. the address goes on the suppression list as `erased` (an HMAC: a re-import or a
    re-subscription never mails it again) unless this is a retention purge;
@@ -20,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from nurture.audit import audit
@@ -28,7 +29,7 @@ from nurture.consent.suppression import suppress
 from nurture.db import after_commit
 from nurture.gdpr.recipients import plan_notices
 from nurture.leads.events import record_event
-from nurture.models import Event, Lead, Message
+from nurture.models import AddressChange, Event, Lead, Message, WebhookDelivery
 from nurture.prospects.ratelimit import forget_address
 
 
@@ -49,6 +50,12 @@ def _scrub(session: Session, lead_id: int, wall_now: datetime) -> int:
         update(Event)
         .where(Event.lead_id == lead_id)
         .values(data={})
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.lead_id == lead_id)
+        .values(response=None)
         .execution_options(synchronize_session=False)
     )
     return int(getattr(cancelled, "rowcount", 0) or 0)
@@ -76,7 +83,11 @@ def erase_lead(
         after_commit(session, lambda: notify(notices))
     if keep_suppression:
         suppress(session, suppression_key, email, "erased", now)
-    forget_address(session, suppression_key, email)
+    pending = session.scalars(
+        select(AddressChange.new_email).where(AddressChange.lead_id == lead.id)
+    )
+    for address in [email, *pending]:  # a pending new address has counters too
+        forget_address(session, suppression_key, address)
     session.delete(lead)
     session.flush()
     session.expunge_all()  # rows the database cascaded away must not linger in the session

@@ -16,7 +16,7 @@ from nurture.leads.email import normalise_email
 from nurture.leads.events import record_event
 from nurture.models import AddressChange, Lead
 from nurture.prospects.mailing import CONFIRM_ADDRESS, queue_transactional
-from nurture.prospects.ratelimit import LINK_MAIL, allow, limit_key
+from nurture.prospects.ratelimit import LINK_MAIL, allow, mailbox_key
 from nurture.prospects.setup import ProspectSetup
 
 
@@ -32,7 +32,7 @@ def request_change(
     email = normalise_email(raw_email)
     if email == lead.email or not _available(session, setup, email):
         return "unavailable"
-    key = limit_key(setup.suppression_key, LINK_MAIL, email)
+    key = mailbox_key(setup.suppression_key, LINK_MAIL, email)
     if not allow(session, key, setup.confirm_mails_per_hour, setup.wall_now()):
         return "address limited"
     session.execute(delete(AddressChange).where(AddressChange.lead_id == lead.id))

@@ -12,7 +12,7 @@ from nurture.consent.suppression import suppression_reason
 from nurture.i18n import choose
 from nurture.leads.service import find_lead
 from nurture.prospects.mailing import FRESH_LINK, queue_transactional
-from nurture.prospects.ratelimit import LINK_MAIL, SIGNUP_IP, allow, limit_key
+from nurture.prospects.ratelimit import LINK_MAIL, SIGNUP_IP, allow, client_key, mailbox_key
 from nurture.prospects.setup import Origin, ProspectSetup
 
 
@@ -20,7 +20,7 @@ def send_fresh_link(
     session: Session, setup: ProspectSetup, raw_email: str, origin: Origin, locale: str
 ) -> str:
     key = setup.suppression_key
-    ip_key = limit_key(key, SIGNUP_IP, origin.ip or "unknown")
+    ip_key = client_key(key, SIGNUP_IP, origin.ip)
     if not allow(session, ip_key, setup.subscribe_per_ip_hour, setup.wall_now()):
         return "ip limited"
     lead = find_lead(session, raw_email)
@@ -28,7 +28,7 @@ def send_fresh_link(
         return "unknown"
     if suppression_reason(session, key, lead.email) is not None:
         return "suppressed"
-    address_key = limit_key(key, LINK_MAIL, lead.email)
+    address_key = mailbox_key(key, LINK_MAIL, lead.email)
     if not allow(session, address_key, setup.confirm_mails_per_hour, setup.wall_now()):
         return "address limited"
     queue_transactional(

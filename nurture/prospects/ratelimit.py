@@ -8,6 +8,7 @@ address nor an email address is ever stored in clear.
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
@@ -27,6 +28,31 @@ ADDRESS_SCOPES = (CONFIRM_MAIL, LINK_MAIL)
 
 def limit_key(secret: str, scope: str, value: str) -> str:
     return email_hash(secret, f"{scope}:{value}")
+
+
+def mailbox_key(secret: str, scope: str, normalised_email: str) -> str:
+    """The counter of a mailbox. `ana+1@x`, `ana+2@x`… are delivered to `ana@x`'s inbox
+    (sub-addressing): counted apart, a subscription bomber would just number the tags."""
+    local, at, domain = normalised_email.rpartition("@")
+    return limit_key(secret, scope, (local.split("+", 1)[0] or local) + at + domain)
+
+
+def client_key(secret: str, scope: str, ip: str | None) -> str:
+    """The counter of a client address. An IPv6 host is handed a whole /64 and can take
+    a fresh address for every request: it counts as its /64, or a per-IP limit is none."""
+    return limit_key(secret, scope, _client_network(ip))
+
+
+def _client_network(ip: str | None) -> str:
+    try:
+        address = ipaddress.ip_address((ip or "").strip())
+    except ValueError:
+        return ip or "unknown"
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network((address, 64), strict=False))
+    return str(address)
 
 
 def allow(session: Session, key: str, limit: int, now: datetime, window: timedelta = HOUR) -> bool:
@@ -49,7 +75,7 @@ def allow(session: Session, key: str, limit: int, now: datetime, window: timedel
 
 def forget_address(session: Session, secret: str, normalised_email: str) -> None:
     """Erasure: the counters of an address go with the rest of the person's data."""
-    keys = [limit_key(secret, scope, normalised_email) for scope in ADDRESS_SCOPES]
+    keys = [mailbox_key(secret, scope, normalised_email) for scope in ADDRESS_SCOPES]
     session.execute(delete(RateLimit).where(RateLimit.key.in_(keys)))
 
 

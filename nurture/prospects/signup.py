@@ -21,7 +21,7 @@ from nurture.leads.fields import CleanLead, FieldError, clean_lead
 from nurture.leads.service import upsert_lead
 from nurture.models import Lead
 from nurture.prospects.mailing import CONFIRM_SUBSCRIPTION, queue_transactional
-from nurture.prospects.ratelimit import CONFIRM_MAIL, SIGNUP_IP, allow, limit_key
+from nurture.prospects.ratelimit import CONFIRM_MAIL, SIGNUP_IP, allow, client_key, mailbox_key
 from nurture.prospects.setup import Origin, ProspectSetup
 
 SOURCE = "subscribe"  # Lead.source of sign-ups: what `gdpr purge` looks for
@@ -64,7 +64,7 @@ def subscribe(session: Session, setup: ProspectSetup, sign_up: SignUp, origin: O
     key, email = setup.suppression_key, sign_up.lead.email
     if sign_up.honeypot:
         return "honeypot"
-    ip_key = limit_key(key, SIGNUP_IP, origin.ip or "unknown")
+    ip_key = client_key(key, SIGNUP_IP, origin.ip)
     if not allow(session, ip_key, setup.subscribe_per_ip_hour, setup.wall_now()):
         return "ip limited"
     if suppression_reason(session, key, email) is not None:
@@ -74,7 +74,7 @@ def subscribe(session: Session, setup: ProspectSetup, sign_up: SignUp, origin: O
     wanted = [p for p in sign_up.purposes if p not in states or states[p].status != "given"]
     if not wanted:
         return "already given"
-    address_key = limit_key(key, CONFIRM_MAIL, email)
+    address_key = mailbox_key(key, CONFIRM_MAIL, email)
     if not allow(session, address_key, setup.confirm_mails_per_hour, setup.wall_now()):
         return "address limited"
     if lead is None:

@@ -1,13 +1,17 @@
 """Pages without a token: `/subscribe`, the fresh-link form `/my-data`, and the CSS.
 
 `/subscribe` answers every valid sign-up with the same page whatever the address (new,
-known, confirmed, suppressed, throttled): no enumeration. A form posted from another
-site without our CSRF token changes nothing; the person sees our own form again with
-their name and address filled in (never the ticks: consent is given here, actively).
+known, confirmed, suppressed, throttled): no enumeration. The same goes for the time it
+takes: a new address costs a lead, a ledger entry and a queued mail, a known one nothing,
+so both forms answer a valid address no sooner than `ANSWER_FLOOR` after it arrived.
+A form posted from another site without our CSRF token changes nothing; the person sees
+our own form again with their name and address filled in (never the ticks: consent is
+given here, actively).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 
 from flask import Blueprint, Response, request, send_from_directory
@@ -19,6 +23,8 @@ from nurture.leads.email import InvalidEmail, normalise_email
 from nurture.prospects.freshlink import send_fresh_link
 from nurture.prospects.signup import SignUpInvalid, read_form, subscribe
 from nurture.web.pages import locale, origin, page, prospect_blueprint, purposes, runtime, setup
+
+ANSWER_FLOOR = 0.2  # seconds: well above the work a new address costs
 
 blueprint = Blueprint("public", __name__)
 prospect_blueprint(
@@ -47,6 +53,7 @@ def subscribe_form() -> ResponseReturnValue:
 
 @blueprint.post("/subscribe")
 def subscribe_post() -> ResponseReturnValue:
+    started = time.monotonic()
     lang = locale(request.form.get("locale") or request.args.get("lang"))
     try:
         sign_up = read_form(request.form, request.form.getlist("purposes"), purposes().ids, lang)
@@ -56,6 +63,7 @@ def subscribe_post() -> ResponseReturnValue:
         outcome = subscribe(session, setup(), sign_up, origin())
     if outcome == "ip limited":
         return page("message.html", 429, lang=lang, title="limited.title", body="limited.body")
+    _no_sooner_than(started + ANSWER_FLOOR)
     return page("message.html", lang=lang, title="subscribed.title", body="subscribed.body")
 
 
@@ -77,6 +85,7 @@ def fresh_link_form() -> ResponseReturnValue:
 
 @blueprint.post("/my-data")
 def fresh_link_post() -> ResponseReturnValue:
+    started = time.monotonic()
     raw = request.form.get("email", "")
     try:
         normalise_email(raw)
@@ -86,7 +95,12 @@ def fresh_link_post() -> ResponseReturnValue:
         outcome = send_fresh_link(session, setup(), raw, origin(), locale())
     if outcome == "ip limited":
         return page("message.html", 429, title="limited.title", body="limited.body")
+    _no_sooner_than(started + ANSWER_FLOOR)
     return page("message.html", title="fresh.title", body="fresh.sent")
+
+
+def _no_sooner_than(moment: float) -> None:
+    time.sleep(max(0.0, moment - time.monotonic()))
 
 
 @blueprint.get("/assets/nurture.css")

@@ -12,10 +12,14 @@ import redis
 
 from nurture.consent.suppression import suppression_reason
 from nurture.db import unit_of_work
+from nurture.gdpr.erase import erase_lead
 from nurture.leads.events import record_event
-from nurture.models import Lead, Message
+from nurture.models import Lead, Message, RateLimit, WebhookDelivery
+from nurture.prospects.ratelimit import LINK_MAIL, mailbox_key
+from nurture.webhooks import subscriptions
 from tests import services
-from tests.pipeline import Engine, messages
+from tests.conftest import RuntimeFactory
+from tests.pipeline import Engine, add_lead, messages
 from tests.prospects import SIGNED_UP, Site, consented, mail_rows, make_site, table_dump
 from tests.smtp_server import SmtpServer
 
@@ -120,3 +124,54 @@ def test_a_re_subscription_after_erasure_sends_nothing(engine: Engine) -> None:
     assert mail_rows(engine.rt) == []
     with unit_of_work(engine.rt.sessions) as session:
         assert session.query(Message).count() == 0
+
+
+@pytest.fixture
+def site(db_url: str, make_runtime: RuntimeFactory) -> Site:
+    return make_site(make_runtime(db_url))
+
+
+def test_a_receivers_echo_of_the_lead_goes_with_the_lead(site: Site) -> None:
+    """A webhook receiver that answered with the lead's data: its answer is erased too."""
+    rt = site.rt
+    lead_id = add_lead(rt, EMAIL, SIGNED_UP, first_name="Zebulon")
+    echo = f'{{"created": {{"email": "{EMAIL}", "name": "Zebulon"}}}}'
+    with unit_of_work(rt.sessions) as session:
+        subscription = subscriptions.add(
+            session, "https://crm.example/hook", ["lead_created"], None
+        )
+        session.add(
+            WebhookDelivery(
+                subscription_id=subscription.id,
+                event_id=1,
+                lead_id=lead_id,
+                event="lead_created",
+                status="failed",
+                attempts=1,
+                response_code=422,
+                response=echo,
+                last_error="attempt 1: HTTP 422",
+            )
+        )
+    with unit_of_work(rt.sessions) as session:
+        erase_lead(
+            session, session.get_one(Lead, lead_id), "k", SIGNED_UP, actor="operator", via="cli"
+        )
+    dump = table_dump(rt)
+    assert EMAIL not in dump
+    assert "Zebulon" not in dump
+
+
+def test_the_counters_of_a_pending_new_address_go_with_the_lead(site: Site) -> None:
+    """The new address of a pending change had its own counter: erasure deletes it too."""
+    lead = consented(site, EMAIL)
+    my_data = "/my-data/" + site.rt.tokens.sign("preferences", lead.public_id)
+    site.client.post(
+        my_data + "/email", data={"csrf_token": site.csrf(my_data), "email": NEW_EMAIL}
+    )
+    key = mailbox_key(site.rt.settings.suppression_key, LINK_MAIL, NEW_EMAIL)
+    with unit_of_work(site.rt.sessions) as session:
+        assert session.get(RateLimit, key) is not None
+    _erase_through_the_pages(site, lead)
+    with unit_of_work(site.rt.sessions) as session:
+        assert session.get(RateLimit, key) is None

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 
 import pytest
 
 from nurture.consent.ledger import current, records_of
 from nurture.consent.suppression import suppress
 from nurture.db import unit_of_work
+from nurture.web.public import ANSWER_FLOOR
 from tests.conftest import RuntimeFactory
 from tests.prospects import Site, consented, csrf_of, mail_rows, make_site
 
@@ -75,10 +78,39 @@ def test_identical_answers_whatever_the_address(site: Site) -> None:
     assert len(mail_rows(site.rt)) == 2  # pending's first sign-up and the new address; nobody else
 
 
+def ask_fresh_link(site: Site, email: str, ip: str = "192.0.2.1") -> tuple[int, str]:
+    token = site.csrf("/my-data")
+    data = {"csrf_token": token, "email": email}
+    answer = site.client.post("/my-data", data=data, environ_base={"REMOTE_ADDR": ip})
+    return answer.status_code, answer.get_data(as_text=True).replace(token, "CSRF")
+
+
+@pytest.mark.parametrize("ask", [sign_up, ask_fresh_link])
+def test_known_and_unknown_addresses_cannot_be_told_apart_by_time(
+    site: Site, ask: Callable[..., tuple[int, str]]
+) -> None:
+    """A held address costs the server writes and a queued mail, an unknown one nothing:
+    the answer waits for the same floor, so its timing says nothing of which is which."""
+    consented(site, "known@example.com")
+    answers = set()
+    for n, email in enumerate(["known@example.com", "unknown@example.com"]):
+        started = time.monotonic()
+        answers.add(ask(site, email, ip=f"192.0.2.{n + 40}"))
+        assert time.monotonic() - started >= ANSWER_FLOOR, email
+    assert len(answers) == 1
+
+
 def test_subscription_bombing_sends_one_confirmation_an_hour(site: Site) -> None:
     """20 sign-ups for one address from 20 IPs: one confirmation mail."""
     for n in range(20):
         assert sign_up(site, "victim@example.com", ip=f"198.51.100.{n}")[0] == 200
+    assert len(mail_rows(site.rt)) == 1
+
+
+def test_sub_addresses_of_one_mailbox_share_its_limit(site: Site) -> None:
+    """victim+1@, victim+2@… all land in one inbox: one confirmation an hour between them."""
+    for n in range(5):
+        assert sign_up(site, f"victim+{n}@example.com", ip=f"198.51.100.{n}")[0] == 200
     assert len(mail_rows(site.rt)) == 1
 
 
@@ -89,6 +121,15 @@ def test_per_ip_limit(site: Site) -> None:
     status, body = sign_up(site, "one-more@example.com", ip="203.0.113.5")
     assert status == 429
     assert "Too many attempts" in body
+    assert site.lead("one-more@example.com") is None
+
+
+def test_an_ipv6_network_counts_as_one_address(site: Site) -> None:
+    """A host given a /64 cannot rotate through its addresses past the per-IP limit."""
+    for n in range(10):
+        assert sign_up(site, f"person{n}@example.com", ip=f"2001:db8:1:2::{n + 1:x}")[0] == 200
+    status, _ = sign_up(site, "one-more@example.com", ip="2001:db8:1:2:ffff::1")
+    assert status == 429
     assert site.lead("one-more@example.com") is None
 
 

@@ -59,6 +59,9 @@ UNSAFE = [
     "{{ lipsum.__globals__['os'] }}",
     "{{ joiner.__init__.__globals__ }}",
     "{{ ''.format.__self__ }}",
+    # str.format reached indirectly (CVE-2024-56326, CVE-2025-27516: jinja2 >= 3.1.6)
+    "{% set f = '{0.__class__}'.format %}{{ f(1) }}",
+    "{{ ('{0.__class__}' | attr('format'))(1) }}",
     "{{ lead.__class__ }}",
     "{{ config }}",
     "{{ request }}",

@@ -101,6 +101,24 @@ def test_redact_removes_tokens_from_paths() -> None:
     assert redact('"GET /subscribe HTTP/1.1" 200') == '"GET /subscribe HTTP/1.1" 200'
 
 
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        ('"GET /admin/leads?q=ana.garcia%40example.com HTTP/1.1" 200 -', "ana.garcia"),
+        ('"GET /admin/leads?q=Ana.Garcia@example.com&page=2 HTTP/1.1" 200 -', "Ana.Garcia"),
+        ('"GET /admin/leads/Yq3L0x-Vb9_kW2mTz8PaQw HTTP/1.1" 200 -', "Yq3L0x-Vb9_kW2mTz8PaQw"),
+        ('"GET /subscribe?email=luz%2Btest%40example.org HTTP/1.1" 200 -', "luz"),
+    ],
+)
+def test_redact_removes_addresses_and_lead_ids(line: str, secret: str) -> None:
+    """The dashboard links searches by address and lead pages by public id, and a form
+    sent with GET puts the address in the query: none of them stays in an access log."""
+    cleaned = redact(line)
+    assert secret not in cleaned
+    assert cleaned.startswith('"GET /')
+    assert cleaned.endswith('HTTP/1.1" 200 -')
+
+
 def test_the_filter_rewrites_formatted_records() -> None:
     """Arguments are merged before redaction: `%s` paths are caught too."""
     token = Tokens(("k",)).sign("unsubscribe", ["a", "b", None])
