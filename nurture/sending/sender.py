@@ -77,26 +77,29 @@ class Sender:
         outcomes: list[Outcome] = []
         sent: SentRecord | None = None  # the previous send, recorded with the next claim
         try:
-            for message_id in message_ids:
-                with self.engine.begin() as connection:
-                    if sent is not None:
-                        self.store.record_sent(
-                            connection, sent, self.clock.now(), self.wall_clock.now()
-                        )
-                    prepared = self._claim_and_prepare(connection, message_id)
-                sent = None  # committed
-                if isinstance(prepared, Outcome):
-                    outcomes.append(prepared)
-                    continue
-                outcome, sent = self._send(prepared)
-                outcomes.append(outcome)
+            # One connection for the batch: checking one out per message cost a pool
+            # round trip and a liveness ping (a `SELECT 1`) each, a tenth of the CPU.
+            with self.engine.connect() as connection:
+                for message_id in message_ids:
+                    with connection.begin():
+                        if sent is not None:
+                            self._record_sent(connection, sent)
+                        prepared = self._claim_and_prepare(connection, message_id)
+                    sent = None  # committed
+                    if isinstance(prepared, Outcome):
+                        outcomes.append(prepared)
+                        continue
+                    outcome, sent = self._send(prepared)
+                    outcomes.append(outcome)
         finally:
             if sent is not None:  # the last send, or one whose next claim failed
+                # On a fresh connection: the batch's may be the one that just broke.
                 with self.engine.begin() as connection:
-                    self.store.record_sent(
-                        connection, sent, self.clock.now(), self.wall_clock.now()
-                    )
+                    self._record_sent(connection, sent)
         return outcomes
+
+    def _record_sent(self, connection: Connection, sent: SentRecord) -> None:
+        self.store.record_sent(connection, sent, self.clock.now(), self.wall_clock.now())
 
     @cached_property
     def store(self) -> SendStore:

@@ -245,6 +245,23 @@ def test_non_ascii_mailbox_without_smtputf8_is_permanent(smtp_server: SmtpServer
     transport.close()
 
 
+@pytest.mark.parametrize(
+    "recipient",
+    ["bob@example.com>\r\nRCPT TO:<eve@evil.example", "bob@example.com> NOTIFY=NEVER", "bob"],
+)
+def test_an_envelope_address_cannot_smuggle_commands(
+    smtp_server: SmtpServer, recipient: str
+) -> None:
+    """The envelope is written by hand (not through smtplib's re-parsing): anything but a
+    bare address is refused before a byte of it reaches the server."""
+    transport = SmtpTransport(smtp_server.url, timeout=5)
+    with pytest.raises(PermanentSendError, match="bare address"):
+        transport.send(SENDER, recipient, message())
+    transport.send(SENDER, "carol@example.com", message())  # the connection is still usable
+    transport.close()
+    assert [m.rcpt_tos for m in smtp_server.messages] == [["carol@example.com"]]
+
+
 @server_with(logins={"user@acme.example": "p@ss:w/rd"})
 def test_login_with_percent_encoded_credentials(smtp_server: SmtpServer) -> None:
     """User and password are URL-decoded before AUTH."""
