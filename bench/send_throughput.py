@@ -60,7 +60,9 @@ def wait_until(done: Callable[[], bool], workers: subprocess.Popen[bytes], timeo
         peak = max(peak, tree_rss_kib(workers.pid))
         if time.monotonic() > deadline:
             raise TimeoutError("the workers did not finish in time")
-        time.sleep(0.05)
+        # Polled four times a second: counting sent rows 20 times a second took a tenth
+        # of a core from the database the workers are measured against (< 1% timing error).
+        time.sleep(0.25)
     return peak
 
 
