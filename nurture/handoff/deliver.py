@@ -8,6 +8,9 @@
    (Dramatiq delay) until `max_attempts`, then `failed`. `nurture sales redeliver`
    gives a failed delivery another round.
 
+A hand-off withdrawn since a delivery was planned sends only its follow-ups
+(`lead.withdrawn`, `lead.updated`); anything else fails at once, saying why.
+
 At least once: a crash between the receiver's 2xx and step 4 repeats the request after
 the lease; receivers deduplicate on X-Nurture-Delivery, mail clients on Message-ID.
 """
@@ -27,8 +30,10 @@ from sqlalchemy.orm import Session
 from nurture.clock import Clock
 from nurture.db import SessionFactory, unit_of_work
 from nurture.handoff import webhook
+from nurture.handoff.deliveries import FOLLOW_UPS
 from nurture.handoff.notify import owner_mail
 from nurture.handoff.payload import webhook_body
+from nurture.handoff.withdraw import WITHDRAWN
 from nurture.mail.errors import SendError, TransientSendError
 from nurture.mail.message import build_mime
 from nurture.mail.transport import Transport
@@ -84,6 +89,10 @@ class Deliverer:
 
     def _build(self, session: Session, row: HandoffDelivery, now: datetime) -> Request | Result:
         handoff = session.get_one(Handoff, row.handoff_id)
+        if handoff.status == WITHDRAWN and row.event not in FOLLOW_UPS:
+            # Planned before the person objected or restricted processing: the profile
+            # must not reach sales after that (the CRM hears `lead.withdrawn` instead).
+            return Result(False, None, "the hand-off was withdrawn: not sent", permanent=True)
         lead = session.get_one(Lead, handoff.lead_id)
         config = self.rules().rules
         handoff_rules = config.handoff if config is not None else None

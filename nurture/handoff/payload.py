@@ -1,7 +1,8 @@
 """What a hand-off tells sales about a lead: the webhook's JSON and the owner's email.
 
 Built at delivery time from the current rows, never stored: a lead erased between the
-hand-off and a retry is not sent anywhere (its hand-off and deliveries are gone with it).
+hand-off and a retry is not sent anywhere (its hand-off and deliveries are gone with it),
+and `lead.updated` carries the profile as corrected.
 """
 
 from __future__ import annotations
@@ -51,6 +52,10 @@ def webhook_body(
     rep: Rep | None,
     now: datetime,
 ) -> dict[str, Any]:
+    # A withdrawal (objection, restriction) names the lead by the id the CRM filed it
+    # under and sends nothing more: the CRM has the profile, and processing it again to
+    # say "stop" is exactly what the person asked us not to do.
+    withdrawn = event == "lead.withdrawn"
     return {
         "event": event,
         "delivery": delivery_id,
@@ -62,8 +67,10 @@ def webhook_body(
             "reason": handoff.reason,
             "created_at": _when(handoff.created_at),
             "due_at": _when(handoff.due_at),
+            "closed_at": _when(handoff.closed_at),
+            "close_reason": handoff.close_reason,
         },
         "owner": rep_json(rep, handoff.rep_id),
-        "lead": lead_json(lead),
-        "score": score_json(lead),
+        "lead": {"id": lead.public_id} if withdrawn else lead_json(lead),
+        "score": None if withdrawn else score_json(lead),
     }

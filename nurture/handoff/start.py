@@ -4,6 +4,10 @@ Called by every score update with the batch's results, so a lead is handed over 
 same transaction that made it ready: pushed to a rep (round robin, territory, capacity)
 or left in the pool. Deliveries (owner email, CRM webhook) are rows here; the caller
 enqueues their ids once committed.
+
+A lead whose person restricted processing (art. 18) or objected to profiling is never
+handed over while that holds, and an open hand-off found for one is withdrawn: the
+preference centre withdraws it at once, this catches whatever was open before that.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from sqlalchemy.orm import Session
 from nurture.handoff import records
 from nurture.handoff.deliveries import plan_deliveries
 from nurture.handoff.routing import RepLoad, choose_rep
+from nurture.handoff.withdraw import PROFILING_OBJECTED, RESTRICTED, withdraw
 from nurture.models import Handoff
 from nurture.scoring.rules import HandoffRules, Rep, ScoringRules
 from nurture.scoring.views import ScoreResult
@@ -32,6 +37,17 @@ class Scored(Protocol):
     def id(self) -> int: ...
     @property
     def country(self) -> str | None: ...
+    @property
+    def restricted(self) -> bool: ...
+    @property
+    def profiling_objected(self) -> bool: ...
+
+
+def held_back(row: Scored) -> str | None:
+    """Why the person keeps this lead from sales, if they do (`withdraw.REASONS`)."""
+    if row.restricted:
+        return RESTRICTED
+    return PROFILING_OBJECTED if row.profiling_objected else None
 
 
 @dataclass
@@ -47,17 +63,25 @@ def sync_handoffs(
     now: datetime,
 ) -> Started:
     opened = records.open_handoffs(session, [row.id for row, _ in results])
+    started = Started()
     for row, result in results:
         handoff = opened.get(row.id)
-        if handoff is not None and result.stage in _FINAL_STAGES:
+        if handoff is None:
+            continue
+        if result.stage in _FINAL_STAGES:
             close(session, handoff, _FINAL_STAGES[result.stage], now)
+        elif (why := held_back(row)) is not None:
+            started.deliveries += withdraw(session, handoff, why, now, actor="system")
     config = rules.handoff
-    ready = [(row, res) for row, res in results if res.handoff and row.id not in opened]
+    ready = [
+        (row, res)
+        for row, res in results
+        if res.handoff and row.id not in opened and held_back(row) is None
+    ]
     if config is None or not ready:
-        return Started()
+        return started
     records.lock_routing(session)
     loads = records.rep_loads(session) if config.mode == "push" else {}
-    started = Started()
     for row, result in ready:
         handoff = _start(session, row, result.handoff or "", config, loads, now)
         started.started += 1

@@ -11,8 +11,9 @@ from nurture.models.base import Base, BigId, new_public_id, utcnow
 
 # pooled → assigned (pushed to a rep, or claimed) → accepted | rejected;
 # assigned → pooled when the SLA passes untouched; any open one → closed when the lead
-# becomes a customer, is disqualified or objects to profiling.
-HANDOFF_STATUSES = ("pooled", "assigned", "accepted", "rejected", "closed")
+# becomes a customer or is disqualified, → withdrawn when the person objects to
+# profiling or to direct marketing, or restricts processing (`nurture.handoff.withdraw`).
+HANDOFF_STATUSES = ("pooled", "assigned", "accepted", "rejected", "closed", "withdrawn")
 OPEN_STATUSES = ("pooled", "assigned", "accepted")
 DELIVERY_STATUSES = ("pending", "delivered", "failed")
 _OPEN = text("status IN ('pooled', 'assigned', 'accepted')")
@@ -69,7 +70,7 @@ class HandoffDelivery(Base):
         ForeignKey("handoffs.id", ondelete="CASCADE"), index=True
     )
     channel: Mapped[str] = mapped_column(String(16))  # webhook | email
-    event: Mapped[str] = mapped_column(String(32))  # lead.assigned | lead.pooled
+    event: Mapped[str] = mapped_column(String(32))  # nurture.handoff.deliveries.WEBHOOK_EVENTS
     target: Mapped[str] = mapped_column(String(500))  # the URL, or the rep's address
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)

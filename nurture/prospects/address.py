@@ -2,7 +2,8 @@
 
 Nothing is sent to either address and nothing changes until the new one confirms. An
 address that belongs to another lead or is suppressed is answered exactly like any
-other (no enumeration) and gets no mail.
+other (no enumeration) and gets no mail. A CRM the lead was handed to gets the new
+address (art. 19: `nurture.handoff.corrections`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from nurture.audit import audit
 from nurture.consent.suppression import suppression_reason
+from nurture.handoff.corrections import tell_crm_of_correction
 from nurture.leads.email import normalise_email
 from nurture.leads.events import record_event
 from nurture.models import AddressChange, Lead
@@ -66,5 +68,6 @@ def apply_change(session: Session, setup: ProspectSetup, change: AddressChange) 
             data={"fields": ["email"]},
         )
         audit(session, "subject", "data_rectified", fields=["email"])
+        tell_crm_of_correction(session, lead.id, notify=setup.enqueue_deliveries)  # art. 19
     session.execute(delete(AddressChange).where(AddressChange.lead_id == lead.id))
     return available

@@ -3,8 +3,9 @@
 An objection to direct marketing (GDPR art. 21(2)-(3)) is absolute and global: every
 purpose the lead has is withdrawn in the ledger (the proof), the address goes on the
 suppression list with reason `objected` (which stops every campaign, including ones
-created later and legitimate-interest imports, and survives a re-import), and profiling
-stops: the score is zeroed and the score ledger deleted in the same transaction. Only
+created later and legitimate-interest imports, and survives a re-import), profiling
+stops: the score is zeroed and the score ledger deleted in the same transaction, and
+an open hand-off to sales is withdrawn (the CRM is told to stop too). Only
 the person can reverse it, by ticking a topic again in the preference centre, which
 proves control of the mailbox (see `nurture.prospects.preferences`).
 """
@@ -17,6 +18,7 @@ from nurture.audit import audit
 from nurture.consent.ledger import append, current
 from nurture.consent.suppression import suppress
 from nurture.db import lock_for_writing
+from nurture.handoff.withdraw import MARKETING_OBJECTED, withdraw_lead
 from nurture.leads.events import record_event
 from nurture.models import Lead
 from nurture.prospects.setup import Origin, ProspectSetup
@@ -83,6 +85,10 @@ def object_to_marketing(
     suppress(session, setup.suppression_key, lead.email, "objected", setup.now())
     lead.profiling_objected = True
     clear_profile(session, lead.id)
+    # A rep's call is direct marketing too: sales lets go of the lead as well.
+    withdraw_lead(
+        session, lead.id, MARKETING_OBJECTED, setup.now(), notify=setup.enqueue_deliveries
+    )
     record_event(
         session,
         lead,

@@ -6,7 +6,10 @@ purpose on is also how a person reverses their own objection to direct marketing
 `objected` (or `unsubscribed`) suppression is lifted. Bounces, complaints and erasures
 are not theirs to lift here. An objection to profiling zeroes the score and deletes the
 score ledger in the same transaction; withdrawing it lets the next scheduler pass score
-the lead again (its ledger is missing, so the refresh picks it up).
+the lead again (its ledger is missing, so the refresh picks it up). Either that
+objection or a restriction (art. 18) also withdraws the lead's open hand-off to sales
+(`nurture.handoff.withdraw`); lifting it lets a later score update hand the lead over
+again.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from nurture.audit import audit
 from nurture.campaigns.purposes import wording_hash
 from nurture.consent.ledger import append, current
 from nurture.consent.suppression import lift, suppression_reason
+from nurture.handoff.withdraw import PROFILING_OBJECTED, RESTRICTED, withdraw_lead
 from nurture.models import Lead
 from nurture.prospects.consent import one_at_a_time
 from nurture.prospects.setup import Origin, ProspectSetup
@@ -55,15 +59,22 @@ def apply_choices(
             changed.append("pause")
     if choices.restricted != (lead.restricted_at is not None):
         lead.restricted_at = now if choices.restricted else None
+        if choices.restricted:
+            _take_back_from_sales(session, setup, lead, RESTRICTED)
         changed.append("restriction")
     if choices.profiling_objected != lead.profiling_objected:
         lead.profiling_objected = choices.profiling_objected
         if lead.profiling_objected:
             clear_profile(session, lead.id)
+            _take_back_from_sales(session, setup, lead, PROFILING_OBJECTED)
         changed.append("profiling")
     if changed:
         audit(session, "subject", "preferences_changed", settings=sorted(set(changed)))
     return changed
+
+
+def _take_back_from_sales(session: Session, setup: ProspectSetup, lead: Lead, reason: str) -> None:
+    withdraw_lead(session, lead.id, reason, setup.now(), notify=setup.enqueue_deliveries)
 
 
 def _purposes(

@@ -29,6 +29,9 @@ class ProspectSetup:
     store_consent_ip: bool = True
     subscribe_per_ip_hour: int = 10
     confirm_mails_per_hour: int = 1
+    # Hand-off webhooks a request owes the CRM (a withdrawal, a correction); unset, the
+    # next scheduler pass finds them.
+    enqueue_deliveries: Enqueue | None = None
 
     def now(self) -> datetime:
         return self.clock.now()

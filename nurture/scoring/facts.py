@@ -23,7 +23,7 @@ from nurture.scoring.stages import REJECTED
 from nurture.scoring.views import NO_DATA, EventFact, LeadFacts
 
 _STATE = ("score", "fit_score", "engagement_score", "temperature", "lifecycle_stage")
-_COLUMNS = ("id", *CONTRACT_FIELDS, "attributes", "profiling_objected", *_STATE)
+_COLUMNS = ("id", *CONTRACT_FIELDS, "attributes", "profiling_objected", "restricted_at", *_STATE)
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,11 @@ class LeadRow:
     fit: int
     engagement: int
     country: str | None
+    restricted: bool = False  # GDPR art. 18: scored, but never handed to sales
+
+    @property
+    def profiling_objected(self) -> bool:
+        return self.facts.profiling_objected
 
 
 def event_types(rules: ScoringRules) -> tuple[set[str], set[str]]:
@@ -71,7 +76,13 @@ def _lead_row(row: Any) -> LeadRow:
         profiling_objected=row["profiling_objected"],
     )
     return LeadRow(
-        row["id"], facts, row["score"], row["fit_score"], row["engagement_score"], row["country"]
+        row["id"],
+        facts,
+        row["score"],
+        row["fit_score"],
+        row["engagement_score"],
+        row["country"],
+        restricted=row["restricted_at"] is not None,
     )
 
 

@@ -26,6 +26,7 @@ HANDOFF_EVENTS = (
     "handoff_claimed",
     "handoff_recalled",
     "handoff_closed",
+    "handoff_withdrawn",
     "sales_accepted",
     "sales_rejected",
 )

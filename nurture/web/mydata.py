@@ -40,9 +40,10 @@ def my_data(token: str) -> ResponseReturnValue:
 def correct(token: str) -> ResponseReturnValue:
     with unit_of_work(runtime().sessions) as session:
         lead = lead_of(session, runtime().tokens, "preferences", token)
+        notify = runtime().actors.enqueue_deliveries  # the CRM's copy is corrected too
         try:
             with session.begin_nested():
-                rectify(session, lead, request.form, via="link", now=setup().now())
+                rectify(session, lead, request.form, via="link", now=setup().now(), notify=notify)
         except FieldError as error:
             return my_data_view(session, lead, error=error.field, status=400)
         return my_data_view(session, lead, notice="data.corrected")

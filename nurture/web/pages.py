@@ -48,6 +48,7 @@ def setup() -> ProspectSetup:
         store_consent_ip=s.store_consent_ip,
         subscribe_per_ip_hour=s.subscribe_per_ip_hour,
         confirm_mails_per_hour=s.confirm_mails_per_hour,
+        enqueue_deliveries=rt.actors.enqueue_deliveries,
     )
 
 

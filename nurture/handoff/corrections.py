@@ -1,0 +1,39 @@
+"""Telling the CRM of a correction (GDPR art. 19 for art. 16): `lead.updated`.
+
+When a person corrects their data, every CRM a hand-off webhook of the lead was tried
+on may hold the old values (it may have stored a body and still answered an error), so
+each gets one `lead.updated`: the usual signed webhook with the profile as it is now,
+on the lead's most recent hand-off — the record the CRM looks at, open or ended. A CRM
+the lead never reached is told nothing: the correction would be news to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from nurture.db import after_commit
+from nurture.handoff.deliveries import crm_targets, plan_follow_up
+from nurture.models import Handoff
+
+
+def tell_crm_of_correction(
+    session: Session, lead_id: int, *, notify: Callable[[Sequence[int]], None] | None = None
+) -> list[int]:
+    """Plan `lead.updated` for each CRM that got the lead; returns the delivery ids.
+
+    ``notify`` gets them once committed; without it the next scheduler pass enqueues them."""
+    handoffs = list(
+        session.scalars(
+            select(Handoff).where(Handoff.lead_id == lead_id).order_by(Handoff.id.desc())
+        )
+    )
+    if not handoffs:
+        return []
+    targets = crm_targets(session, [handoff.id for handoff in handoffs], attempted=True)
+    ids = plan_follow_up(session, handoffs[0], "lead.updated", targets)
+    if ids and notify is not None:
+        after_commit(session, lambda: notify(ids))
+    return ids
