@@ -62,8 +62,9 @@ def apply_choices(
         if choices.restricted:
             _take_back_from_sales(session, setup, lead, RESTRICTED)
         changed.append("restriction")
-    if choices.profiling_objected != lead.profiling_objected:
-        lead.profiling_objected = choices.profiling_objected
+    profiling_objected = choices.profiling_objected or _objects_to_marketing(session, setup, lead)
+    if profiling_objected != lead.profiling_objected:
+        lead.profiling_objected = profiling_objected
         if lead.profiling_objected:
             clear_profile(session, lead.id)
             _take_back_from_sales(session, setup, lead, PROFILING_OBJECTED)
@@ -71,6 +72,12 @@ def apply_choices(
     if changed:
         audit(session, "subject", "preferences_changed", settings=sorted(set(changed)))
     return changed
+
+
+def _objects_to_marketing(session: Session, setup: ProspectSetup, lead: Lead) -> bool:
+    """An objection to direct marketing (art. 21(3)) covers the profiling done for it: while
+    it stands (no topic switched back on, which lifts it) the profiling box stays ticked."""
+    return suppression_reason(session, setup.suppression_key, lead.email) == "objected"
 
 
 def _take_back_from_sales(session: Session, setup: ProspectSetup, lead: Lead, reason: str) -> None:

@@ -74,3 +74,20 @@ def test_an_objection_does_not_wait_for_a_broken_scoring_file(site: Site) -> Non
     url = "/u/" + site.rt.tokens.sign("unsubscribe", [lead.public_id, "newsletter", None])
     site.client.post(url + "/choose", data={"csrf_token": site.csrf(url), "scope": "all"})
     assert profile(site, lead) == (0, 0)
+
+
+def test_unticking_profiling_alone_does_not_undo_an_objection_to_marketing(site: Site) -> None:
+    """Art. 21(3): after "stop all marketing" nothing is processed for marketing, scoring
+    included, until the person switches a topic back on (which lifts the objection)."""
+    lead = scored(site, "still-objecting@example.com")
+    url = "/u/" + site.rt.tokens.sign("unsubscribe", [lead.public_id, "newsletter", None])
+    site.client.post(url + "/choose", data={"csrf_token": site.csrf(url), "scope": "all"})
+    prefs = "/p/" + site.rt.tokens.sign("preferences", lead.public_id)
+    site.client.post(prefs, data={"csrf_token": site.csrf(prefs), "pause": "0"})
+    site.rt.scoring_pass().refresh(site.rt.scoring().require(), NOW)
+    assert profile(site, lead) == (0, 0)  # the box stayed ticked: still no score
+
+    form = {"csrf_token": site.csrf(prefs), "purposes": ["newsletter"], "pause": "0"}
+    site.client.post(prefs, data=form)  # a topic back on: the objection is lifted
+    site.rt.scoring_pass().refresh(site.rt.scoring().require(), NOW)
+    assert profile(site, lead) == (50, 3)
