@@ -56,6 +56,15 @@ class Started:
     deliveries: list[int] = field(default_factory=list)
 
 
+def withdraw_restricted(session: Session, lead_ids: Sequence[int], now: datetime) -> list[int]:
+    """Restricted leads are not scored (art. 18), so `sync_handoffs` never sees them: any
+    hand-off left open for one is withdrawn here. Returns the deliveries to enqueue."""
+    deliveries: list[int] = []
+    for handoff in records.open_handoffs(session, lead_ids).values():
+        deliveries += withdraw(session, handoff, RESTRICTED, now, actor="system")
+    return deliveries
+
+
 def sync_handoffs(
     session: Session,
     results: Sequence[tuple[Scored, ScoreResult]],

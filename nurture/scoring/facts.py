@@ -36,7 +36,7 @@ class LeadRow:
     fit: int
     engagement: int
     country: str | None
-    restricted: bool = False  # GDPR art. 18: scored, but never handed to sales
+    restricted: bool = False  # GDPR art. 18: neither scored nor handed to sales
 
     @property
     def profiling_objected(self) -> bool:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from nurture.clock import Clock
 from nurture.db import SessionFactory, after_commit, lock_for_writing, unit_of_work
-from nurture.handoff.start import sync_handoffs
+from nurture.handoff.start import sync_handoffs, withdraw_restricted
 from nurture.scoring import store
 from nurture.scoring.compute import score, unprofiled
 from nurture.scoring.facts import load_events, load_leads
@@ -60,6 +60,10 @@ def update_scores(
     # lock before reading.
     lock_for_writing(session)
     rows = load_leads(session, sorted(set(lead_ids)))
+    # Art. 18: a restricted lead's data is stored, not processed. Its score, ledger and
+    # stage stay as they were (the person sees them on the my-data page) until lifted.
+    restricted = [row.id for row in rows if row.restricted]
+    rows = [row for row in rows if not row.restricted]
     scorable = [row.id for row in rows if not row.facts.profiling_objected]
     events = load_events(session, scorable, rules, now) if scorable else {}
     results = [
@@ -77,6 +81,7 @@ def update_scores(
     ]
     store.record_transitions(session, changes, now)
     handed = sync_handoffs(session, results, rules, now)
+    handed.deliveries += withdraw_restricted(session, restricted, now) if restricted else []
     return UpdateOutcome(
         scored=len(rows),
         changed=len(updates),

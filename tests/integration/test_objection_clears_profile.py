@@ -91,3 +91,20 @@ def test_unticking_profiling_alone_does_not_undo_an_objection_to_marketing(site:
     site.client.post(prefs, data=form)  # a topic back on: the objection is lifted
     site.rt.scoring_pass().refresh(site.rt.scoring().require(), NOW)
     assert profile(site, lead) == (50, 3)
+
+
+def test_a_restricted_leads_score_is_kept_not_recomputed(site: Site) -> None:
+    """Art. 18: the data is stored, not processed. New events change nothing while the
+    restriction holds; the score and its ledger stay as they were, for the person to see."""
+    lead = scored(site, "restricted@example.com")
+    prefs = "/p/" + site.rt.tokens.sign("preferences", lead.public_id)
+    form = {"purposes": ["newsletter"], "pause": "0"}
+    site.client.post(prefs, data={**form, "csrf_token": site.csrf(prefs), "restricted": "on"})
+    add_events(site.rt, lead.id, NOW, "email_replied")
+    site.rt.scorer.update([lead.id])
+    site.rt.scoring_pass().refresh(site.rt.scoring().require(), NOW)
+    assert profile(site, lead) == (50, 3)
+
+    site.client.post(prefs, data={**form, "csrf_token": site.csrf(prefs)})  # lifted
+    site.rt.scorer.update([lead.id])
+    assert profile(site, lead) > (50, 3)
