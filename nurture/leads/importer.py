@@ -14,7 +14,9 @@ How rows become leads:
    read. So a file's duplicates reach the database as one merged lead, however far apart
    they are, and importing the same file again changes nothing.
 3. Per chunk, the writer (`bulk_pg` on PostgreSQL, `writers.OrmWriter` elsewhere) reads
-   the known leads, and creates, updates or leaves each one as the merge rules say.
+   the known leads, and creates, updates or leaves each one as the merge rules say. New
+   leads get their consent record as they are created; known ones only if they have no
+   decision for the purpose yet.
 """
 
 from __future__ import annotations
@@ -87,6 +89,7 @@ class _Group:
     clean: CleanLead
     rows: list[int]
     raw_email: str
+    new: NewLead | None = None  # as it would be created, prepared by the reading thread
 
 
 @dataclass
@@ -97,6 +100,9 @@ class Importer:
     now: datetime
     chunk_size: int = CHUNK
     summary: ImportSummary = field(default_factory=ImportSummary)
+    # Whether the reading thread prepares leads for creation: while most leads written
+    # were new (a re-import of known leads would only waste it).
+    _creating: bool = field(default=True, init=False, repr=False)
 
     def run(
         self, session: Session, table: Table, progress: Callable[[int], None] = lambda _: None
@@ -112,7 +118,10 @@ class Importer:
         with without_cycle_collector(), Pipeline(write) as pipeline:
             last_seen = last_rows(table, cleaner)
             for chunk in chunks(table.rows(), self.chunk_size):
-                pipeline.put((self._collect(chunk, cleaner, pending, last_seen), len(chunk)))
+                ready = self._collect(chunk, cleaner, pending, last_seen)
+                if self._creating:
+                    self._prepare(writer, ready)
+                pipeline.put((ready, len(chunk)))
             pipeline.put((list(pending.values()), 0))
         self.summary.rejects.sort(key=lambda reject: reject.row)
         return self.summary
@@ -147,6 +156,13 @@ class Importer:
                 ready.append(pending.pop(email))
         return ready
 
+    def _prepare(self, writer: Writer, groups: list[_Group]) -> None:
+        """Do the database-free part of creating the leads here, in the reading thread,
+        while the writing thread waits for the database with the previous chunk."""
+        prepared = writer.prepare([group.clean for group in groups], self.source)
+        for group, made in zip(groups, prepared, strict=True):
+            group.new = NewLead(group.clean, self.source, made)
+
     def _write(self, session: Session, writer: Writer, groups: list[_Group]) -> None:
         if not groups:
             return
@@ -174,7 +190,8 @@ class Importer:
     def _store(
         self, session: Session, writer: Writer, groups: list[_Group], known: dict[str, KnownLead]
     ) -> list[int]:
-        """Create, update or leave each lead; returns the ids of all of them."""
+        """Create (with the import's consent), update or leave each lead; returns the ids of
+        the known ones, updated or not (their consent needs a look at their decisions)."""
         fresh: list[_Group] = []
         pairs: list[tuple[_Group, KnownLead]] = []
         for group in groups:
@@ -184,12 +201,15 @@ class Importer:
                 fresh.append(group)
             else:
                 pairs.append((group, lead))
-        created = writer.create(session, [NewLead(g.clean, self.source) for g in fresh], self.now)
+        new = [group.new or NewLead(group.clean, self.source) for group in fresh]
+        created = writer.create(session, new, self.now, self.consent)
         self.summary.created += len(created)
+        self._creating = len(fresh) >= len(pairs)
+        self._granted(session, list(created.values()))
         # Created by someone else between our read and our insert: merge into theirs.
         raced = [group for group in fresh if group.clean.email not in created]
         pairs += self._reread(session, writer, raced)
-        return [*created.values(), *self._update(session, writer, pairs)]
+        return self._update(session, writer, pairs)
 
     def _update(
         self, session: Session, writer: Writer, pairs: list[tuple[_Group, KnownLead]]
@@ -232,14 +252,21 @@ class Importer:
         return pairs
 
     def _grant(self, session: Session, writer: Writer, lead_ids: list[int]) -> None:
+        """The import's consent for known leads without a decision for its purpose."""
         if self.consent is None or not lead_ids:
             return
         needing = writer.undecided(session, lead_ids, self.consent.purpose)
         writer.grant(session, needing, self.consent, self.now)
-        self.summary.consents += len(needing)
-        if self.consent.basis == "legitimate_interest" and needing:
+        self._granted(session, needing)
+
+    def _granted(self, session: Session, lead_ids: list[int]) -> None:
+        """Count the leads just granted the import's consent; queue their art. 14 notices."""
+        if self.consent is None or not lead_ids:
+            return
+        self.summary.consents += len(lead_ids)
+        if self.consent.basis == "legitimate_interest":
             details = NoticeDetails(self.consent.purpose, self.source, self.consent.proof)
-            self.summary.notice_ids += queue_art14_notices(session, needing, details, self.now)
+            self.summary.notice_ids += queue_art14_notices(session, lead_ids, details, self.now)
 
     def _reject(self, rows: Iterable[int], email: str, reason: str) -> None:
         self.summary.rejects += [Reject(row, email, reason) for row in rows]

@@ -27,6 +27,9 @@ _IDENTITY = frozenset(IDENTITY_FIELDS)
 
 class RowCleaner:
     def __init__(self, headers: list[str]) -> None:
+        # Address cell (stripped) → normalised address, as `last_rows` found them: the
+        # second pass reuses them instead of normalising every address again.
+        self.addresses: dict[str, str] = {}
         roles = map_columns(headers)
         self.email = roles.index("email") if "email" in roles else None
         self.tags = roles.index("tags") if "tags" in roles else None
@@ -44,7 +47,9 @@ class RowCleaner:
     def clean(self, cells: Sequence[Any]) -> CleanLead:
         """Raises `FieldError` naming the first bad field."""
         width = len(cells)
-        lead = CleanLead(clean_email(_cell(cells, self.email)))
+        raw = _cell(cells, self.email)
+        email = self.addresses.get(raw) if type(raw) is str else None
+        lead = CleanLead(email or clean_email(raw))
         fields = lead.fields
         for index, name in self.fields:
             # Most cells of a sparse list are empty: skip them before any call.
@@ -76,23 +81,32 @@ def email_or_none(value: Any) -> str | None:
 
 
 def last_rows(table: Table, cleaner: RowCleaner) -> dict[str, int]:
-    """The last row number of each address (the importer's first pass: addresses only)."""
+    """The last row number of each address (the importer's first pass: addresses only).
+
+    Fills `cleaner.addresses` on the way.
+    """
     last: dict[str, int] = {}
     if cleaner.email is None:
         return last
+    addresses = cleaner.addresses
     for number, cells in table.rows():
-        email = email_or_none(cleaner.email_cell(cells))
+        raw = cleaner.email_cell(cells)
+        email = email_or_none(raw)
         if email is not None:
             last[email] = number
+            addresses[raw] = email
     return last
 
 
 def chunks(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
+    """Lists of `size` rows; the first is a quarter of that, so that the database gets
+    its first chunk sooner (it is the slower side of the import's pipeline)."""
     chunk: list[Row] = []
+    limit = max(1, size // 4)
     for row in rows:
         chunk.append(row)
-        if len(chunk) >= size:
+        if len(chunk) >= limit:
             yield chunk
-            chunk = []
+            chunk, limit = [], size
     if chunk:
         yield chunk

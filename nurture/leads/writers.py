@@ -70,6 +70,7 @@ class ImportConsent:
 class NewLead:
     clean: CleanLead
     default_source: str | None  # `--source`, for rows without a source column
+    prepared: Any = None  # what `Writer.prepare` made for it, if it was called
 
     def values(self) -> dict[str, Any]:
         """Every merged column of the new lead."""
@@ -77,6 +78,15 @@ class NewLead:
 
 
 class Writer(Protocol):
+    def prepare(self, cleans: Sequence[CleanLead], default_source: str | None) -> list[Any]:
+        """What creating each lead would take that the database does not tell (the
+        PostgreSQL writer's staged rows), for `NewLead.prepared`.
+
+        The reading thread calls it for leads that may be new, while the writing thread
+        waits for the database: pure, and never needed (`create` makes what is missing).
+        """
+        ...
+
     def suppressed(self, session: Session, key: str, emails: Sequence[str]) -> set[str]:
         """The addresses among `emails` on the suppression list."""
         ...
@@ -85,9 +95,19 @@ class Writer(Protocol):
         """The known leads among `emails`, by address."""
         ...
 
-    def create(self, session: Session, leads: Sequence[NewLead], now: datetime) -> dict[str, int]:
+    def create(
+        self,
+        session: Session,
+        leads: Sequence[NewLead],
+        now: datetime,
+        consent: ImportConsent | None,
+    ) -> dict[str, int]:
         """Insert leads and their `lead_created` events; email → id. An address created by
-        someone else meanwhile is left out of the result (the caller merges into it)."""
+        someone else meanwhile is left out of the result (the caller merges into it).
+
+        With `consent`, also `grant` it to every lead created: a lead created in this
+        transaction has no decision yet, so there is nothing to read first.
+        """
         ...
 
     def update(self, session: Session, updates: Sequence[Update], now: datetime) -> set[int]:
@@ -132,6 +152,9 @@ class OrmWriter:
     def __init__(self) -> None:
         self._leads: dict[int, Lead] = {}
 
+    def prepare(self, cleans: Sequence[CleanLead], default_source: str | None) -> list[Any]:
+        return [None] * len(cleans)  # the ORM builds its objects as it adds them
+
     def suppressed(self, session: Session, key: str, emails: Sequence[str]) -> set[str]:
         found: set[str] = set()
         for part in batched(emails):
@@ -147,13 +170,21 @@ class OrmWriter:
                 known[lead.email] = KnownLead(lead.id, values, lead.updated_at)
         return known
 
-    def create(self, session: Session, leads: Sequence[NewLead], now: datetime) -> dict[str, int]:
+    def create(
+        self,
+        session: Session,
+        leads: Sequence[NewLead],
+        now: datetime,
+        consent: ImportConsent | None,
+    ) -> dict[str, int]:
         created = self._insert(session, leads, now)
         if created is None:  # an address was created meanwhile: one by one, skip those
             created = [lead for new in leads for lead in self._insert(session, [new], now) or []]
         for lead in created:
             self._leads[lead.id] = lead
             record_event(session, lead, "lead_created", occurred_at=now, source="import")
+        if consent is not None:
+            self.grant(session, [lead.id for lead in created], consent, now)
         return {lead.email: lead.id for lead in created}
 
     def _insert(

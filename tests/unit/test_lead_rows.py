@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
 import pytest
 from email_validator import EmailNotValidError, validate_email
 
-from nurture.leads.bulk_stage import public_ids
+from nurture.leads.bulk_stage import encode_attributes, public_ids
 from nurture.leads.email import InvalidEmail, normalise_email
 from nurture.leads.fields import CleanLead, FieldError, clean_lead
 from nurture.leads.headers import map_columns
 from nurture.leads.merge import changes, combine, new_lead_values
-from nurture.leads.rows import RowCleaner
+from nurture.leads.rows import RowCleaner, chunks, last_rows
 from nurture.leads.sources import UnreadableFile, cell_value, decode, read_csv, sniff_delimiter
 from nurture.models import new_public_id
 
@@ -215,3 +216,35 @@ def test_bulk_public_ids_look_like_new_public_id() -> None:
     assert len(set(ids)) == 1000
     alphabet = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
     assert all(len(i) == len(new_public_id()) == 22 and set(i) <= alphabet for i in ids)
+
+
+@pytest.mark.parametrize(
+    "attributes",
+    [
+        {},
+        {"Origen web": "landing-3"},
+        {"Notas": 'dice "hola"\\ y\tadiós\n', "ñ": "€ \u2028 \x01"},
+        {"visits": 3, "ratio": 0.5, "vip": True, "note": "x"},
+    ],
+)
+def test_staged_attributes_are_json_as_the_encoder_writes_it(attributes: dict[str, object]) -> None:
+    """The importer's fast attribute encoding writes what `json.dumps` would."""
+    expected = json.dumps(attributes, ensure_ascii=False) if attributes else "{}"
+    assert encode_attributes(attributes) == expected
+
+
+def test_first_chunk_is_a_quarter_so_the_database_starts_sooner() -> None:
+    rows = iter([(number, ["x"]) for number in range(2, 25)])
+    assert [len(chunk) for chunk in chunks(rows, 8)] == [2, 8, 8, 5]
+
+
+def test_first_pass_remembers_each_address_for_the_second() -> None:
+    """The cleaner reuses the first pass's normalised addresses, with the same result."""
+    table = read_csv(b"email;name\n ANA@Example.COM ;Ana\nbad address;Bo\n", "list.csv")
+    cleaner = RowCleaner(table.headers)
+    assert last_rows(table, cleaner) == {"ana@example.com": 2}
+    assert cleaner.addresses == {"ANA@Example.COM": "ana@example.com"}
+    rows = [cells for _, cells in table.rows()]
+    assert cleaner.clean(rows[0]).email == "ana@example.com"
+    with pytest.raises(FieldError, match="email"):
+        cleaner.clean(rows[1])
