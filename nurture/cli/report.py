@@ -7,8 +7,6 @@ import json
 import click
 
 from nurture.cli.common import UserError, runtime
-from nurture.reports.render import to_table
-from nurture.reports.service import UnknownCampaign, build_report
 
 
 def register(cli: click.Group) -> None:
@@ -21,6 +19,11 @@ def register(cli: click.Group) -> None:
         Per step: sent, delivered, opened and clicked (people and machines apart),
         unsubscribed, bounced and converted, with rates; then which acquisition channel
         produced customers."""
+        # Here, not at the top: the reports bring SQLAlchemy and the campaign loader
+        # (a third of a second), which `nurture report --help` has no use for.
+        from nurture.reports.render import to_table
+        from nurture.reports.service import UnknownCampaign, build_report
+
         with runtime() as rt, rt.sessions() as session:
             try:
                 built = build_report(session, rt.campaigns(), campaign_id)

@@ -8,13 +8,14 @@ be set by hand, the event by another system). Leads without a source count under
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from nurture.models import Event, Lead
+from nurture.reports.tables import Event, Lead, leads
 
 UNKNOWN = "(unknown)"
 
@@ -51,34 +52,49 @@ class LeadBreakdown:
         }
 
 
-def _grouped(session: Session, column: Any) -> dict[str, int]:
-    rows = session.execute(
-        select(column, func.count()).group_by(column).order_by(func.count().desc())
-    )
-    return {str(value) if value is not None else UNKNOWN: count for value, count in rows}
-
-
 def lead_breakdown(session: Session) -> LeadBreakdown:
+    """One pass over `leads`, grouped by (source, temperature, stage): a few dozen rows,
+    summed here into each breakdown. Equal counts are listed by name."""
     converted = (
         select(Event.lead_id)
         .where(Event.type == "converted", Event.lead_id.is_not(None))
         .distinct()
     ).subquery()
     customer = or_(Lead.lifecycle_stage == "customer", converted.c.lead_id.is_not(None))
-    source = func.coalesce(Lead.source, UNKNOWN)
-    customers = func.count().filter(customer)
+    groups = (Lead.source, Lead.temperature, Lead.lifecycle_stage)
     rows = session.execute(
-        select(source, func.count(), customers)
-        .select_from(Lead)
+        select(*groups, func.count(), func.count().filter(customer))
+        .select_from(leads)
         .outerjoin(converted, converted.c.lead_id == Lead.id)
-        .group_by(source)
-        .order_by(customers.desc(), func.count().desc())
+        .group_by(*groups)
     )
-    conversion = [SourceConversion(str(name), leads, count) for name, leads, count in rows]
+    temperatures: Counter[str] = Counter()
+    stages: Counter[str] = Counter()
+    sources: Counter[str] = Counter()
+    customers: Counter[str] = Counter()
+    for source, temperature, stage, count, converts in rows:
+        name = _name(source)
+        temperatures[_name(temperature)] += count
+        stages[_name(stage)] += count
+        sources[name] += count
+        customers[name] += converts
+    conversion = [
+        SourceConversion(name, sources[name], customers[name])
+        for name in sorted(sources, key=lambda name: (-customers[name], -sources[name], name))
+    ]
     return LeadBreakdown(
-        total=sum(c.leads for c in conversion),
-        by_temperature=_grouped(session, Lead.temperature),
-        by_stage=_grouped(session, Lead.lifecycle_stage),
+        total=sum(sources.values()),
+        by_temperature=_by_count(temperatures),
+        by_stage=_by_count(stages),
+        # As many leads: the source with more customers first.
         by_source={c.source: c.leads for c in sorted(conversion, key=lambda c: -c.leads)},
         conversion_by_source=conversion,
     )
+
+
+def _name(value: Any) -> str:
+    return str(value) if value is not None else UNKNOWN
+
+
+def _by_count(counts: Counter[str]) -> dict[str, int]:
+    return {name: counts[name] for name in sorted(counts, key=lambda name: (-counts[name], name))}

@@ -1,59 +1,104 @@
 """The SQL behind the funnels (`reports.funnel` says what each figure means).
 
-Each count is a (campaign, step, value) list, with step None for the campaign's total;
-rows are built as `Select`s of (campaign_id, step_id, lead_key) where a lead's key is its
-id, or for an erased lead (no id left) its message, still one person.
+Each count is a (campaign, step, value) list, with step None for the campaign's total.
+A lead's key is its id, or for an erased lead (no id left) its message — for a bounce,
+the bounce event: one person each, however the two numberings happen to meet.
+
+Over a million events (`bench/report.py`) the time goes into reading rows, so each
+source is read once for its per-step and its per-campaign figures (GROUPING SETS on
+PostgreSQL; SQLite, which has none, groups a CTE twice), sent mail and opens and clicks
+from an index that holds every column needed, in the order they are grouped in: the
+report's indexes on `events` and `messages` (see the models). Only bounces,
+unsubscribes and conversions, which are few, read table rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, cast, func, null, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.orm import Session
 
-from nurture.models import Event, Message
+from nurture.db import is_postgres
+from nurture.reports.tables import Event, Message
 
-Rows = Select[*tuple[Any, ...]]  # (campaign_id, step_id, lead_key) rows
+Rows = Select[*tuple[Any, ...]]  # (campaign_id, step_id, …) to group
+Count = tuple[str, str | None, int]  # (campaign, step or None for the total, value)
+Grouped = tuple[str, str | None, tuple[int, ...]]  # the same with several values
+Aggregates = Callable[[Any], list[ColumnElement[Any]]]  # grouped rows' columns → aggregates
 
 
-def _human(classification: Any) -> ColumnElement[bool]:
-    return or_(classification.is_(None), classification == "human")
-
-
-def all_counts(session: Session, only: str | None) -> Iterable[tuple[str, Sequence[Any]]]:
-    """(count name, rows of (campaign, step or None for the campaign total, value))."""
-    bounced = _bounced(only)
-    yield "bounced", _per_step_and_total(session, bounced)
-    yield "sent", _sent_counts(session, only, bounced)
+def all_counts(session: Session, only: str | None) -> list[tuple[str, list[Count]]]:
+    """(count name, its values per step and per campaign)."""
+    bounced = _bounced(session, only)
+    counts = [
+        # Per step, bounces (one message per lead and step); per campaign, people.
+        ("bounced", [(c, s, n if s is not None else people) for c, s, (n, people, _) in bounced]),
+        ("sent", _sent(_accepted_counts(session, only), bounced)),
+    ]
     for name, event_type in (("opened", "email_opened"), ("clicked", "email_clicked")):
-        rows = _engagement(session, only, event_type)
-        yield name, [(campaign, step, people) for campaign, step, people, _ in rows]
-        yield (
-            f"{name}_machines",
-            [(campaign, step, machines) for campaign, step, _, machines in rows],
+        engaged = _engagement(session, only, event_type)
+        counts.append((name, [(c, s, people) for c, s, (people, _) in engaged]))
+        counts.append((f"{name}_machines", [(c, s, machines) for c, s, (_, machines) in engaged]))
+    counts.append(("unsubscribed", [(c, s, n) for c, s, (n,) in _unsubscribed(session, only)]))
+    counts.append(("converted", [(c, s, n) for c, s, (n,) in _converted(session, only)]))
+    return counts
+
+
+def _per_step_and_campaign(
+    session: Session, rows: Rows, per_step: Aggregates, per_campaign: Aggregates
+) -> list[Grouped]:
+    """`per_step` aggregates of `rows` (campaign_id, step_id, …) per (campaign, step) and
+    `per_campaign` ones per campaign, from one pass over `rows`. Rows without a step
+    count in their campaign's total only (there should be none)."""
+    # Every group computes both kinds of aggregates; each row keeps those of its level.
+    if is_postgres(session):
+        found: Any = rows.subquery("found")
+        step_values, campaign_values = per_step(found.c), per_campaign(found.c)
+        statement: Executable = select(
+            found.c.campaign_id,
+            found.c.step_id,
+            func.grouping(found.c.step_id),  # 1 on a campaign's total
+            *step_values,
+            *campaign_values,
+        ).group_by(
+            func.grouping_sets(
+                tuple_(found.c.campaign_id, found.c.step_id), tuple_(found.c.campaign_id)
+            )
         )
-    yield "unsubscribed", _per_step_and_total(session, _unsubscribed(only), once_per_step=False)
-    yield "converted", _per_step_and_total(session, _converted(only))
-
-
-def _per_step_and_total(session: Session, rows: Rows, once_per_step: bool = True) -> list[Any]:
-    """Distinct leads per (campaign, step) and per campaign, from one pass over `rows`
-    (campaign_id, step_id, lead_key) — a CTE used twice is computed once.
-
-    `once_per_step`: a lead has at most one row per step (one message per lead and step,
-    the schema's unique keys), so a step's rows are counted without DISTINCT.
-    """
-    found = rows.cte("found")
-    per_step = func.count() if once_per_step else func.count(func.distinct(found.c.lead_key))
-    by_step = select(found.c.campaign_id, found.c.step_id, per_step).group_by(
-        found.c.campaign_id, found.c.step_id
-    )
-    no_step = cast(null(), Message.step_id.type)
-    per_campaign = func.count(func.distinct(found.c.lead_key))
-    by_campaign = select(found.c.campaign_id, no_step, per_campaign).group_by(found.c.campaign_id)
-    return list(session.execute(by_step.union_all(by_campaign)))
+    else:
+        shared: Any = rows.cte("found")
+        step_values, campaign_values = per_step(shared.c), per_campaign(shared.c)
+        values = [*step_values, *campaign_values]
+        by_step = select(shared.c.campaign_id, shared.c.step_id, literal(0), *values)
+        by_campaign = select(shared.c.campaign_id, cast(null(), String), literal(1), *values)
+        statement = by_step.group_by(shared.c.campaign_id, shared.c.step_id).union_all(
+            by_campaign.group_by(shared.c.campaign_id)
+        )
+    width = len(step_values)
+    grouped: list[Grouped] = []
+    for campaign_id, step_id, total, *computed in session.execute(statement):
+        if total:
+            grouped.append((campaign_id, None, tuple(computed[width:])))
+        elif step_id is not None:
+            grouped.append((campaign_id, step_id, tuple(computed[:width])))
+    return grouped
 
 
 def _campaign_filter(column: Any, only: str | None) -> ColumnElement[bool]:
@@ -66,45 +111,9 @@ def _lead_key(message_id: Any, lead_id: Any) -> Any:
     return func.coalesce(lead_id, -message_id)
 
 
-def _bounced(only: str | None) -> Rows:
-    return select(
-        Event.campaign_id,
-        Event.step_id,
-        func.coalesce(Event.lead_id, -Event.id).label("lead_key"),
-    ).where(Event.type == "email_bounced", _campaign_filter(Event.campaign_id, only))
-
-
-def _sent_counts(session: Session, only: str | None, bounced: Rows) -> list[Any]:
-    """Per step: messages accepted plus hard bounces (one message per lead and step, so
-    counted straight from the (campaign, step, status) index); per campaign: distinct
-    leads over all steps."""
-    accepted = (
-        select(Message.campaign_id, Message.step_id, func.count())
-        .where(_accepted(only))
-        .group_by(Message.campaign_id, Message.step_id)
-    )
-    refused = bounced.subquery()
-    refused_per_step = select(refused.c.campaign_id, refused.c.step_id, func.count()).group_by(
-        refused.c.campaign_id, refused.c.step_id
-    )
-    totals: dict[tuple[Any, Any], int] = {}
-    for campaign_id, step_id, count in session.execute(accepted.union_all(refused_per_step)):
-        totals[(campaign_id, step_id)] = totals.get((campaign_id, step_id), 0) + count
-    leads = select(Message.campaign_id, _lead_key(Message.id, Message.lead_id).label("lead_key"))
-    both = (
-        leads.where(_accepted(only))
-        .union_all(select(refused.c.campaign_id, refused.c.lead_key))
-        .subquery()
-    )
-    per_campaign = session.execute(
-        select(both.c.campaign_id, func.count(func.distinct(both.c.lead_key))).group_by(
-            both.c.campaign_id
-        )
-    )
-    return [(c, s, n) for (c, s), n in totals.items()] + [(c, None, n) for c, n in per_campaign]
-
-
 def _accepted(only: str | None) -> ColumnElement[bool]:
+    """Marketing mail the mail server took: the condition of the report's partial indexes
+    on `messages`."""
     return and_(
         Message.kind == "marketing",
         Message.status == "sent",
@@ -112,43 +121,91 @@ def _accepted(only: str | None) -> ColumnElement[bool]:
     )
 
 
-def _engagement(session: Session, only: str | None, event_type: str) -> list[Any]:
-    """(campaign, step or None, leads engaged by a person, leads engaged only by machines).
+def _accepted_counts(session: Session, only: str | None) -> list[Count]:
+    """Messages accepted per step (one per lead and step: the schema's unique keys), and
+    per campaign the people they went to: distinct lead ids, plus one person per message
+    of an erased lead. Read in (campaign, step, lead) order from their index."""
+    rows = select(Message.campaign_id, Message.step_id, Message.lead_id).where(_accepted(only))
 
-    One row per message with an open (click) and whether a person made one; a campaign's
-    machines figure counts leads with a step engaged only by machines.
+    def per_step(c: Any) -> list[ColumnElement[Any]]:
+        return [func.count()]
+
+    def per_campaign(c: Any) -> list[ColumnElement[Any]]:
+        return [func.count(func.distinct(c.lead_id)) + func.count().filter(c.lead_id.is_(None))]
+
+    grouped = _per_step_and_campaign(session, rows, per_step, per_campaign)
+    return [(c, s, n) for c, s, (n,) in grouped]
+
+
+def _bounced(session: Session, only: str | None) -> list[Grouped]:
+    """Hard bounces: (bounces, people, people without an accepted mail of the campaign)."""
+    got_mail = exists().where(
+        Message.kind == "marketing",
+        Message.status == "sent",
+        Message.campaign_id == Event.campaign_id,
+        Message.lead_id == Event.lead_id,
+    )
+    rows = select(
+        Event.campaign_id,
+        Event.step_id,
+        func.coalesce(Event.lead_id, -Event.id).label("lead_key"),
+        case((or_(Event.lead_id.is_(None), ~got_mail), 1), else_=0).label("no_mail"),
+    ).where(Event.type == "email_bounced", _campaign_filter(Event.campaign_id, only))
+
+    def aggregates(c: Any) -> list[ColumnElement[Any]]:
+        people = func.count(func.distinct(c.lead_key))
+        return [func.count(), people, people.filter(c.no_mail == 1)]
+
+    return _per_step_and_campaign(session, rows, aggregates, aggregates)
+
+
+def _sent(accepted: list[Count], bounced: list[Grouped]) -> list[Count]:
+    """Accepted mail plus hard bounces: per step, messages (one per lead); per campaign,
+    the people mailed plus those whose mail of the campaign all bounced."""
+    totals = {(campaign_id, step_id): count for campaign_id, step_id, count in accepted}
+    for campaign_id, step_id, (bounces, _, without_mail) in bounced:
+        more = bounces if step_id is not None else without_mail
+        totals[(campaign_id, step_id)] = totals.get((campaign_id, step_id), 0) + more
+    return [(campaign_id, step_id, count) for (campaign_id, step_id), count in totals.items()]
+
+
+def _engagement(session: Session, only: str | None, event_type: str) -> list[Grouped]:
+    """(messages or leads engaged by a person, only by machines) per step and campaign.
+
+    One row per message with an open (click) and whether a person made one, read from
+    the events index in (campaign, step, message) order, so grouped without sorting; a
+    campaign's machines figure counts leads with a step engaged only by machines.
     """
-    person = func.max(case((_human(Event.classification), 1), else_=0)).label("person")
-    messages = (
+    person = func.max(case((_human(Event.classification), 1), else_=0))
+    per_message = (
         select(
             Event.campaign_id,
             Event.step_id,
             func.max(_lead_key(Event.message_id, Event.lead_id)).label("lead_key"),
-            person,
+            person.label("person"),
         )
         .where(Event.type == event_type, _campaign_filter(Event.campaign_id, only))
         .group_by(Event.campaign_id, Event.step_id, Event.message_id)
-        .cte("engaged")
     )
-    people = messages.c.person == 1
-    by_step = select(
-        messages.c.campaign_id,
-        messages.c.step_id,
-        func.count().filter(people),
-        func.count().filter(~people),
-    ).group_by(messages.c.campaign_id, messages.c.step_id)
-    by_campaign = select(
-        messages.c.campaign_id,
-        cast(null(), Message.step_id.type),
-        func.count(func.distinct(case((people, messages.c.lead_key)))),
-        func.count(func.distinct(case((~people, messages.c.lead_key)))),
-    ).group_by(messages.c.campaign_id)
-    return list(session.execute(by_step.union_all(by_campaign)))
+
+    def per_step(c: Any) -> list[ColumnElement[Any]]:
+        return [func.count().filter(c.person == 1), func.count().filter(c.person != 1)]
+
+    def per_campaign(c: Any) -> list[ColumnElement[Any]]:
+        leads = func.count(func.distinct(c.lead_key))
+        return [leads.filter(c.person == 1), leads.filter(c.person != 1)]
+
+    return _per_step_and_campaign(session, per_message, per_step, per_campaign)
 
 
-def _unsubscribed(only: str | None) -> Rows:
+def _human(classification: Any) -> ColumnElement[bool]:
+    return or_(classification.is_(None), classification == "human")
+
+
+def _unsubscribed(session: Session, only: str | None) -> list[Grouped]:
     """Each unsubscribe, with the last step of its campaign sent to the lead before it
-    (a correlated lookup per unsubscribe: they are few, and messages are indexed by lead)."""
+    (a correlated lookup per unsubscribe: they are few, and messages are indexed by lead);
+    one before any step counts nowhere."""
     last_step = (
         select(Message.step_id)
         .where(
@@ -161,21 +218,24 @@ def _unsubscribed(only: str | None) -> Rows:
         .limit(1)
         .scalar_subquery()
     )
-    attributed = (
-        select(Event.campaign_id, last_step.label("step_id"), Event.lead_id.label("lead_key"))
-        .where(Event.type == "unsubscribed", _campaign_filter(Event.campaign_id, only))
-        .subquery()
-    )
-    return select(attributed.c.campaign_id, attributed.c.step_id, attributed.c.lead_key).where(
-        attributed.c.step_id.is_not(None)
-    )
+    rows = select(
+        Event.campaign_id, last_step.label("step_id"), Event.lead_id.label("lead_key")
+    ).where(Event.type == "unsubscribed", _campaign_filter(Event.campaign_id, only))
+
+    # Filtered in the aggregate, not by a WHERE on `step_id`: PostgreSQL would then look
+    # each step up twice.
+    def aggregates(c: Any) -> list[ColumnElement[Any]]:
+        return [func.count(func.distinct(c.lead_key)).filter(c.step_id.is_not(None))]
+
+    return _per_step_and_campaign(session, rows, aggregates, aggregates)
 
 
-def _converted(only: str | None) -> Rows:
+def _converted(session: Session, only: str | None) -> list[Grouped]:
     """Leads converted after receiving a step of the campaign. A conversion reported with
     its campaign (and step) counts for that campaign (and step) only; one without counts
     for every step received before it. DISTINCT: one row per message, however many
-    conversions a lead has (the per-step count relies on it)."""
+    conversions a lead has (the per-step count relies on it). Conversions are few: their
+    leads' mail is looked up in the (lead, campaign) index."""
     conversions = (
         select(
             Event.lead_id,
@@ -187,19 +247,25 @@ def _converted(only: str | None) -> Rows:
         .group_by(Event.lead_id, Event.campaign_id, Event.step_id)
         .subquery()
     )
-    return (
+    rows = (
         select(Message.campaign_id, Message.step_id, Message.lead_id.label("lead_key"))
         .distinct()
         .join(conversions, conversions.c.lead_id == Message.lead_id)
         .where(
-            Message.status == "sent",
-            Message.kind == "marketing",
+            _accepted(only),
             Message.sent_at <= conversions.c.latest,
             or_(
                 conversions.c.campaign_id.is_(None),
                 conversions.c.campaign_id == Message.campaign_id,
             ),
             or_(conversions.c.step_id.is_(None), conversions.c.step_id == Message.step_id),
-            _campaign_filter(Message.campaign_id, only),
         )
     )
+
+    def per_step(c: Any) -> list[ColumnElement[Any]]:
+        return [func.count()]
+
+    def per_campaign(c: Any) -> list[ColumnElement[Any]]:
+        return [func.count(func.distinct(c.lead_key))]
+
+    return _per_step_and_campaign(session, rows, per_step, per_campaign)

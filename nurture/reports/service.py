@@ -35,7 +35,7 @@ class Report:
 
 def build_report(session: Session, campaigns: CampaignSet, campaign_id: str | None) -> Report:
     """Campaigns on disk give step order and names; mail of removed ones is still shown."""
-    if is_postgres(session):  # hash the distinct sets in memory instead of spilling to disk
+    if is_postgres(session):  # sort each campaign's leads in memory, not on disk
         session.execute(text("SET LOCAL work_mem = '64MB'"))
     order = {cid: item.campaign.step_ids for cid, item in campaigns.campaigns.items()}
     names = {cid: item.campaign.name for cid, item in campaigns.campaigns.items()}
