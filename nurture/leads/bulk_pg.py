@@ -70,6 +70,10 @@ from nurture.models.base import Base, UTCDateTime
 
 _SEPARATOR = "\n"
 _JSON_COLUMNS = frozenset({"tags", "attributes"})
+# PostgreSQL refuses a jsonb value over 256 MiB (268,435,455 bytes), and a chunk of
+# 10,000 rows with long free-text columns can reach that. A payload longer than this
+# many characters (at most 4 bytes each) is sent in halves; a usual chunk is ~2 MB.
+_MAX_PAYLOAD = 60_000_000
 # One decoder, reused: `json.loads` builds nothing per call but detects the encoding of
 # bytes; the columns arrive as text (`existing`), and most are empty.
 _DECODE = json.JSONDecoder().decode
@@ -170,7 +174,12 @@ class PostgresWriter:
         events."""
         if not leads:
             return {}
-        stage = staged(new_payload(leads), NEW_KEYS).c
+        payload = new_payload(leads)
+        if len(payload) > _MAX_PAYLOAD and len(leads) > 1:
+            half = len(leads) // 2
+            first = self.create(session, leads[:half], now, consent)
+            return {**first, **self.create(session, leads[half:], now, consent)}
+        stage = staged(payload, NEW_KEYS).c
         values = {
             **{name: stage[name] for name in NEW_KEYS},
             "created_at": _now(now),
@@ -191,7 +200,12 @@ class PostgresWriter:
     def update(self, session: Session, updates: Sequence[Update], now: datetime) -> set[int]:
         if not updates:
             return set()
-        stage = staged(update_payload(updates), UPDATE_KEYS).c
+        payload = update_payload(updates)
+        if len(payload) > _MAX_PAYLOAD and len(updates) > 1:
+            half = len(updates) // 2
+            first = self.update(session, updates[:half], now)
+            return first | self.update(session, updates[half:], now)
+        stage = staged(payload, UPDATE_KEYS).c
         written = session.scalars(
             update(Lead)
             .where(Lead.id == stage.id, Lead.updated_at == stage.seen)

@@ -7,6 +7,7 @@ to the rejects file).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -136,6 +137,10 @@ def clean_attributes(pairs: Iterable[tuple[Any, Any]]) -> dict[str, Any]:
             continue
         if not isinstance(value, str | int | float | bool):
             raise FieldError(str(key), "attribute values must be text, numbers or true/false")
+        if isinstance(value, float) and not math.isfinite(value):
+            # JSON has no infinity or NaN (PostgreSQL refuses them); yet an .xlsx cell can
+            # say 1E400, and Python's JSON parser reads NaN in an API body.
+            raise FieldError(str(key), f"{value} is not a finite number")
         attributes[str(key)[:100]] = value
     if len(attributes) > MAX_ATTRIBUTES:
         raise FieldError("attributes", f"more than {MAX_ATTRIBUTES} attributes")

@@ -28,6 +28,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from nurture.consent.ledger import ConsentError
 from nurture.leads.fields import CleanLead, FieldError
 from nurture.leads.merge import changes, combine
 from nurture.leads.notices import NoticeDetails, queue_art14_notices
@@ -107,6 +108,10 @@ class Importer:
     def run(
         self, session: Session, table: Table, progress: Callable[[int], None] = lambda _: None
     ) -> ImportSummary:
+        if self.consent is not None and not self.consent.proof:
+            # The ledger's rule (`consent.ledger.append`), checked before anything is
+            # written: the PostgreSQL writer writes its records without `append`.
+            raise ConsentError("a consent recorded by an import needs a proof")
         cleaner = RowCleaner(table.headers)
         writer = writer_for(session)
         pending: dict[str, _Group] = {}
