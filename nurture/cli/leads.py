@@ -29,12 +29,27 @@ def _consent(
         return None
     if purpose is None or basis is None or proof is None:
         raise click.UsageError("--purpose, --basis and --proof go together")
+    if not proof.strip():
+        raise click.UsageError("--proof must say where the consent was obtained")
     purposes = load_purposes(settings_dir)
     declared = purposes.get(purpose)
     if declared is None:
         raise UserError(f"unknown purpose {purpose!r}: declare it in campaigns/purposes.yaml")
     wording = purposes.wording(purpose, "en")
     return ImportConsent(purpose, basis, proof, wording, wording_hash(wording))
+
+
+def _source(_context: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """Checked before anything is read: PostgreSQL would refuse it mid-import."""
+    from sqlalchemy import String
+
+    from nurture.models import Lead
+
+    column_type = Lead.__table__.c.source.type
+    longest = column_type.length if isinstance(column_type, String) and column_type.length else 100
+    if value is not None and not 0 < len(value.strip()) <= longest:
+        raise click.BadParameter(f"must be 1 to {longest} characters")
+    return value.strip() if value is not None else None
 
 
 def _write_rejects(path: Path, summary: ImportSummary) -> None:
@@ -91,7 +106,7 @@ def leads() -> None:
 
 @leads.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--source", help="Acquisition channel recorded on new leads.")
+@click.option("--source", callback=_source, help="Acquisition channel recorded on new leads.")
 @click.option("--purpose", help="Consent purpose to record for every row.")
 @click.option("--basis", type=click.Choice(["consent", "legitimate_interest"]))
 @click.option("--proof", help="Where the consent was obtained (kept in the ledger).")
@@ -123,7 +138,9 @@ def import_command(
 
 @leads.command("import-email")
 @click.argument("file", type=click.File("rb"), default="-")
-@click.option("--source", help="Acquisition channel [default: email:<vendor domain>].")
+@click.option(
+    "--source", callback=_source, help="Acquisition channel [default: email:<vendor domain>]."
+)
 @click.option("--purpose", help="Consent purpose to record for the lead.")
 @click.option("--basis", type=click.Choice(["consent", "legitimate_interest"]))
 @click.option("--proof", help="How the vendor obtained consent (kept in the ledger).")

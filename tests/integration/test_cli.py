@@ -212,6 +212,13 @@ def test_usage_errors_exit_2(workdir: Path) -> None:
     assert run(workdir, "scheduler", "--now", "2026-03-30T08:00:00Z").returncode == 2
     assert run(workdir, "leads", "import", "x.csv", "--purpose", "newsletter").returncode == 2
     assert run(workdir, "no-such-command").returncode == 2
+    consent = ["--purpose", "newsletter", "--basis", "consent"]
+    empty_proof = run(workdir, "leads", "import", "x.csv", *consent, "--proof", " ")
+    assert empty_proof.returncode == 2
+    assert "--proof must say where the consent was obtained" in empty_proof.stderr
+    long_source = run(workdir, "leads", "import", "x.csv", "--source", "s" * 101)
+    assert long_source.returncode == 2
+    assert "must be 1 to 100 characters" in long_source.stderr
 
 
 def test_a_database_without_schema_or_server_is_one_clear_line(workdir: Path) -> None:
