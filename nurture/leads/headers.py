@@ -61,17 +61,23 @@ def map_columns(headers: list[str]) -> list[str]:
 
     When two columns map to one field, the first wins and the other stays an attribute
     keyed by its header: nothing a file carries is dropped. A column without a header
-    becomes the attribute `column N` (1-based).
+    becomes the attribute `column N` (1-based); a header seen before gets ` (2)`, ` (3)`…
+    (else the later column's values would overwrite the earlier one's).
     """
     roles: list[str] = []
     taken: set[str] = set()
     for position, header in enumerate(headers, start=1):
         field = _LOOKUP.get(fold(header))
         if field is not None and field not in taken:
-            roles.append(field)
-            taken.add(field)
+            role = field
         else:
-            roles.append(header.strip() or f"column {position}")
+            role = base = header.strip() or f"column {position}"
+            copy = 1
+            while role in taken:
+                copy += 1
+                role = f"{base} ({copy})"
+        roles.append(role)
+        taken.add(role)
     return roles
 
 

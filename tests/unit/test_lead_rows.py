@@ -108,7 +108,8 @@ def test_spreadsheet_cells_read_as_a_person_would(cell: object, value: object) -
 
 
 def test_columns_map_by_position_with_aliases_and_attributes() -> None:
-    """Aliases in English and Spanish; repeated fields and unnamed columns stay attributes."""
+    """Aliases in English and Spanish; repeated fields and unnamed columns stay attributes,
+    and a repeated header is numbered rather than overwritten."""
     headers = [" E-Mail ", "Nombre", "Correo", "Empresa", "", "Notas", "notas", "Teléfono"]
     assert map_columns(headers) == [
         "email",
@@ -119,6 +120,13 @@ def test_columns_map_by_position_with_aliases_and_attributes() -> None:
         "Notas",
         "notas",
         "phone",
+    ]
+    assert map_columns(["email", "Notas", "Notas", "Notas", "Notas (2)"]) == [
+        "email",
+        "Notas",
+        "Notas (2)",
+        "Notas (3)",
+        "Notas (2) (2)",
     ]
 
 
@@ -134,7 +142,7 @@ def test_row_cleaner_matches_clean_lead() -> None:
             "country": "es",
             "tags": "a, b",
             "timezone": "Europe/Madrid",
-            "attributes": {"Notas": "x"},
+            "attributes": {"Notas": "x", "Notas (2)": "second"},
         }
     )
     assert cleaner.clean(cells) == expected
