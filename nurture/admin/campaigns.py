@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from nurture.campaigns.registry import CampaignSet, LoadedCampaign
 from nurture.models import CampaignState, Enrolment
 from nurture.reports.funnel import CampaignFunnel, funnels
+from nurture.reports.service import sort_in_memory
 
 
 class UnknownCampaign(LookupError):
@@ -83,6 +84,7 @@ def campaign_detail(session: Session, campaigns: CampaignSet, campaign_id: str) 
         raise UnknownCampaign(campaign_id)
     state = session.get(CampaignState, campaign_id)
     row = _row(item, _enrolment_counts(session, campaign_id), state)
+    sort_in_memory(session)  # the same funnel queries as `nurture report`
     [funnel] = funnels(session, {campaign_id: item.campaign.step_ids}, only=campaign_id)
     funnel.name = item.campaign.name
     return CampaignDetail(row, item, funnel)
