@@ -69,6 +69,7 @@ from nurture.models import (
 from nurture.models.base import Base, UTCDateTime
 
 _SEPARATOR = "\n"
+SAVEPOINTS = 60  # per import, below PostgreSQL's 64 cached subtransactions
 _JSON_COLUMNS = frozenset({"tags", "attributes"})
 # PostgreSQL refuses a jsonb value over 256 MiB (268,435,455 bytes), and a chunk of
 # 10,000 rows with long free-text columns can reach that. A payload longer than this
@@ -110,6 +111,7 @@ def _ids(name: str, values: Sequence[int]) -> Any:
 class PostgresWriter:
     def __init__(self) -> None:
         self._any_suppressed: bool | None = None
+        self._savepoints = 0  # taken in this import's transaction (`_fast_or_careful`)
 
     def prepare(self, cleans: Sequence[CleanLead], default_source: str | None) -> list[Any]:
         return prepare(cleans, default_source)
@@ -194,7 +196,7 @@ class PostgresWriter:
             ledger = [] if consent is None else _ledger(created.c.id, consent, now, False)
             return select(created.c.id, created.c.email).add_cte(events, *ledger)
 
-        rows = _fast_or_careful(session, with_events(fast), with_events(careful))
+        rows = self._fast_or_careful(session, with_events(fast), with_events(careful))
         return {email: lead_id for lead_id, email in rows}
 
     def update(self, session: Session, updates: Sequence[Update], now: datetime) -> set[int]:
@@ -221,11 +223,30 @@ class PostgresWriter:
         """One statement: the ledger records, and from their RETURNING the cached states and
         the `consent_granted` events (the ids travel to the server once)."""
         if lead_ids:
-            _fast_or_careful(
+            self._fast_or_careful(
                 session,
                 _grant(lead_ids, consent, now, careful=False),
                 _grant(lead_ids, consent, now, careful=True),
             )
+
+    def _fast_or_careful(self, session: Session, fast: Any, careful: Any) -> list[Any]:
+        """The plain INSERT, and the ON CONFLICT one only if the plain one meets a conflict.
+
+        Conflicts are rare (a lead created meanwhile, a pending consent state) and ON
+        CONFLICT costs a speculative insertion per row (~30% more here); the savepoint
+        keeps the import alive when the plain statement fails. Only the first
+        `SAVEPOINTS` statements take one: a backend caches 64 subtransactions, and past
+        that every other session's snapshot has to look them up on disk while the
+        import runs (about 1,500,000 rows with two statements per chunk).
+        """
+        if self._savepoints >= SAVEPOINTS:
+            return list(session.execute(careful))
+        self._savepoints += 1
+        try:
+            with session.begin_nested():
+                return list(session.execute(fast))
+        except IntegrityError:
+            return list(session.execute(careful))
 
 
 def _grant(lead_ids: Sequence[int], consent: ImportConsent, now: datetime, careful: bool) -> Any:
@@ -323,17 +344,3 @@ def _insert(model: type[Base], values: dict[str, Any]) -> Any:
             raise TypeError(f"{table.name}.{column.name}: give the import a value for it")
         values[column.name] = literal(default.arg, column.type)
     return pg_insert(table).from_select(list(values), select(*values.values()))
-
-
-def _fast_or_careful(session: Session, fast: Any, careful: Any) -> list[Any]:
-    """The plain INSERT, and the ON CONFLICT one only if the plain one meets a conflict.
-
-    Conflicts are rare (a lead created meanwhile, a pending consent state) and ON CONFLICT
-    costs a speculative insertion per row (~30% more here); the savepoint keeps the
-    import alive when the plain statement fails.
-    """
-    try:
-        with session.begin_nested():
-            return list(session.execute(fast))
-    except IntegrityError:
-        return list(session.execute(careful))

@@ -422,3 +422,30 @@ def test_a_chunk_too_big_for_one_jsonb_value_goes_in_parts(
     assert len(rows["leads"]) == 11
     assert rows["leads"]["l8@example.com"]["attributes"] == {"notes": "b" * 150}
     assert len([e for e in rows["events"] if e[1] == "consent_granted"]) == 11
+
+
+def test_past_its_savepoints_an_import_writes_the_same_rows(
+    make_runtime: RuntimeFactory,
+    sqlite_template: Any,
+    pg_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A long import stops taking savepoints (PostgreSQL caches 64 subtransactions) and
+    writes through ON CONFLICT instead: the same rows, new and merged alike."""
+    monkeypatch.setattr(bulk_pg, "SAVEPOINTS", 1)
+    headers = [["email", "first name"]]
+    first = headers + [[f"s{i}@example.com", f"S{i}"] for i in range(7)]
+    second = headers + [[f"s{i}@example.com", f"T{i}"] for i in range(3, 12)]
+
+    def scenario(rt: Runtime) -> list[ImportSummary]:
+        return [
+            run_import(rt, csv_table(first), chunk_size=2),
+            run_import(rt, csv_table(second), now=NOW + timedelta(hours=1), chunk_size=2),
+        ]
+
+    rows = on_both(make_runtime, sqlite_template.fresh(tmp_path), pg_url, scenario)
+
+    assert len(rows["leads"]) == 12
+    assert rows["leads"]["s3@example.com"]["first_name"] == "T3"
+    assert len([e for e in rows["events"] if e[1] == "consent_granted"]) == 12
