@@ -25,7 +25,7 @@ from nurture.db import is_postgres, member_of
 from nurture.engine.cursor import settled
 from nurture.models import Event, WebhookCursor, WebhookDelivery, WebhookSubscription
 from nurture.models.base import new_public_id
-from nurture.webhooks.events import SOURCE_TYPES
+from nurture.webhooks.events import OWED_TO_HOLDERS, SOURCE_TYPES
 
 BATCH = 5_000
 CURSOR = "events"
@@ -55,7 +55,8 @@ def dispatch(session: Session, now: datetime) -> list[int]:
         if not events:
             return created
         after = events[-1].id
-        rows = _deliveries(session, events, subscriptions, _existing(session, events), now)
+        holders = _holders(session, events)
+        rows = _deliveries(session, events, subscriptions, _existing(session, events), holders, now)
         if not settling:
             pairs = ((event.id, event.created_at) for event in events)
             cursor.last_event_id = settled(cursor.last_event_id, pairs, now)
@@ -89,11 +90,29 @@ def _existing(session: Session, events: list[Event]) -> set[tuple[int, int]]:
     return {(subscription_id, event_id) for subscription_id, event_id in rows}
 
 
+def _holders(session: Session, events: list[Event]) -> set[tuple[int, int]]:
+    """(subscription, lead) pairs where the receiver got the lead's data before, for the
+    leads of the events owed to holders (`OWED_TO_HOLDERS`)."""
+    lead_ids = sorted(
+        {e.lead_id for e in events if e.lead_id and SOURCE_TYPES[e.type] in OWED_TO_HOLDERS}
+    )
+    if not lead_ids:
+        return set()
+    rows = session.execute(
+        select(WebhookDelivery.subscription_id, WebhookDelivery.lead_id)
+        .where(member_of(session, WebhookDelivery.lead_id, lead_ids))
+        .where(WebhookDelivery.attempts > 0)
+        .distinct()
+    )
+    return {(subscription_id, lead_id) for subscription_id, lead_id in rows if lead_id}
+
+
 def _deliveries(
     session: Session,
     events: list[Event],
     subscriptions: list[WebhookSubscription],
     existing: set[tuple[int, int]],
+    holders: set[tuple[int, int]],
     now: datetime,
 ) -> list[WebhookDelivery]:
     rows = []
@@ -102,7 +121,9 @@ def _deliveries(
         for subscription in subscriptions:
             if (subscription.id, event.id) in existing:
                 continue
-            if kind in subscription.events and event.id > subscription.after_event_id:
+            held = kind in OWED_TO_HOLDERS and (subscription.id, event.lead_id) in holders
+            wanted = kind in subscription.events or held
+            if wanted and event.id > subscription.after_event_id:
                 rows.append(
                     WebhookDelivery(
                         public_id=new_public_id(),

@@ -11,7 +11,11 @@ WEBHOOK_EVENTS: dict[str, tuple[str, ...]] = {
     "became_mql": ("became_mql",),
     "handed_off": ("handoff_pooled", "handoff_assigned"),
     "converted": ("converted",),
+    "lead_corrected": ("data_rectified",),
 }
+# GDPR art. 19: a receiver that holds the lead's data (a delivery about the lead was
+# attempted to it) is told of a correction whether or not it subscribed to the type.
+OWED_TO_HOLDERS = frozenset({"lead_corrected"})
 SOURCE_TYPES: dict[str, str] = {
     source: webhook for webhook, sources in WEBHOOK_EVENTS.items() for source in sources
 }

@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from nurture.actors import WEBHOOK_QUEUE
 from nurture.db import unit_of_work
 from nurture.gdpr.erase import erase_lead
+from nurture.gdpr.rectify import rectify
 from nurture.handoff import webhook
 from nurture.leads.capture import CaptureConsent, capture_lead
 from nurture.leads.events import record_event
@@ -255,6 +256,34 @@ def test_an_erasure_before_delivery_leaves_no_personal_data(
     assert rt.webhook_deliverer.deliver(ids[0]) is None
     sent = json.loads(receiver.requests[0][1])
     assert (sent["lead"], sent["data"]) == (None, {"type": "lead_created"})
+
+
+def test_a_correction_reaches_every_receiver_that_holds_the_lead(
+    db_url: str, make_runtime: RuntimeFactory, receiver: Receiver
+) -> None:
+    """GDPR art. 19: a receiver that got the lead is told of its correction, subscribed to
+    `lead_corrected` or not; one that never got it hears nothing (it would be news)."""
+    rt = make_runtime(db_url)
+    subscribe(rt, receiver.url, ["lead_created"])
+    subscribe(rt, receiver.url, ["converted"])
+    lead_id = new_lead(rt, "ana@acme.example")
+    first: list[int] = []
+    run_pass(rt, first)
+    for delivery_id in first:
+        rt.webhook_deliverer.deliver(delivery_id)
+    with unit_of_work(rt.sessions) as session:
+        form = {"first_name": "Anna", "company": "Acme"}
+        rectify(session, session.get_one(Lead, lead_id), form, via="link", now=NOW)
+
+    corrections: list[int] = []
+    run_pass(rt, corrections)
+
+    [correction] = [d for d in deliveries(rt) if d.id in corrections]
+    assert (correction.event, correction.subscription_id) == ("lead_corrected", 1)
+    assert rt.webhook_deliverer.deliver(correction.id) is None
+    told = json.loads(receiver.requests[-1][1])
+    assert told["lead"]["first_name"] == "Anna"
+    assert told["data"] == {"type": "data_rectified", "fields": ["first_name"]}
 
 
 def test_a_new_subscription_does_not_replay_history(
