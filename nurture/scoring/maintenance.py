@@ -4,7 +4,8 @@
   rules are recomputed, so decay shows on idle leads, a changed scoring.yaml reaches
   everyone, and an event whose producer never enqueued a score update is still counted
   (the actor is the fast path; this is the guarantee). Objected leads that still have a
-  ledger lose it here too.
+  ledger lose it here too; restricted leads are not recomputed, only taken back from
+  sales if a hand-off of theirs is still open.
 - speed-to-lead: `nurture.handoff.sla`.
 - deliveries the broker lost (or whose worker died mid-attempt) are enqueued again.
 
@@ -24,7 +25,8 @@ from sqlalchemy.orm import Session
 from nurture.clock import Clock
 from nurture.db import SessionFactory, after_commit, unit_of_work
 from nurture.handoff.sla import check_sla
-from nurture.models import HandoffDelivery, Lead, ScoreLedger
+from nurture.models import Handoff, HandoffDelivery, Lead, ScoreLedger
+from nurture.models.handoff import OPEN_STATUSES
 from nurture.scoring.loader import LoadedRules
 from nurture.scoring.rules import ScoringRules
 from nurture.scoring.service import UpdateOutcome, update_scores
@@ -40,13 +42,28 @@ def stale_leads(session: Session, rules: ScoringRules, now: datetime, limit: int
         ledger.computed_at < cutoff,
         ledger.rules_version != rules.version,
     )
+    # A restricted lead (art. 18) is not scored, so its ledger stays outdated: picked on
+    # that, it would come back in every batch and a batch of only such leads would score
+    # none (`refresh` would never end). It is picked only while it has an open hand-off,
+    # which its update withdraws (`nurture.handoff.start.withdraw_restricted`).
+    held_by_sales = (
+        select(Handoff.id)
+        .where(Handoff.lead_id == Lead.id, Handoff.status.in_(OPEN_STATUSES))
+        .exists()
+    )
     query = (
         select(Lead.id)
         .outerjoin(ledger, ledger.lead_id == Lead.id)
         .where(
             or_(
-                and_(Lead.profiling_objected.is_(False), outdated),
-                and_(Lead.profiling_objected.is_(True), ledger.lead_id.is_not(None)),
+                and_(Lead.restricted_at.is_not(None), held_by_sales),
+                and_(
+                    Lead.restricted_at.is_(None),
+                    or_(
+                        and_(Lead.profiling_objected.is_(False), outdated),
+                        and_(Lead.profiling_objected.is_(True), ledger.lead_id.is_not(None)),
+                    ),
+                ),
             )
         )
         .order_by(Lead.id)

@@ -6,6 +6,7 @@ is sent, and no score update hands the lead over again while the request holds."
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from sqlalchemy import select, update
 from nurture.db import unit_of_work
 from nurture.handoff.webhook import EVENT_HEADER
 from nurture.models import AuditEntry, Event, Lead
+from nurture.scoring.maintenance import stale_leads
 from tests.conftest import RuntimeFactory
 from tests.crm_support import (
     NOW,
@@ -188,3 +190,18 @@ def test_a_score_update_withdraws_what_was_left_open(site: Site) -> None:
     assert owner(site, lead) is None
     assert audited(site) == [("system", {"reason": "restricted"})]
     assert [d.event for d in deliveries(site.rt) if d.status == "pending"][-1] == "lead.withdrawn"
+
+
+def test_the_refresh_withdraws_what_was_left_open_and_then_leaves_the_lead_alone(
+    site: Site,
+) -> None:
+    """The scheduler's refresh is the safety net: it picks a restricted lead only while
+    it has an open hand-off (its ledger, outdated for good, is no reason to)."""
+    lead = handed_to_ana(site)
+    with unit_of_work(site.rt.sessions) as session:
+        session.execute(update(Lead).where(Lead.id == lead.id).values(restricted_at=NOW))
+    rules = site.rt.scoring().require()
+    site.rt.scoring_pass().refresh(rules, NOW + timedelta(days=2))
+    assert [(h.status, h.close_reason) for h in handoffs(site.rt)] == [("withdrawn", "restricted")]
+    with unit_of_work(site.rt.sessions) as session:
+        assert stale_leads(session, rules, NOW + timedelta(days=2), 100) == []

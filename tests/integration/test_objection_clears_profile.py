@@ -10,6 +10,7 @@ from sqlalchemy import select
 from nurture.clock import FixedClock
 from nurture.db import unit_of_work
 from nurture.models import Lead, ScoreLedger
+from nurture.scoring.maintenance import stale_leads
 from tests.conftest import RuntimeFactory
 from tests.handoff_support import add_events, write_rules
 from tests.prospects import SIGNED_UP, Site, consented, make_site
@@ -108,3 +109,19 @@ def test_a_restricted_leads_score_is_kept_not_recomputed(site: Site) -> None:
     site.client.post(prefs, data={**form, "csrf_token": site.csrf(prefs)})  # lifted
     site.rt.scorer.update([lead.id])
     assert profile(site, lead) > (50, 3)
+
+
+def test_a_stale_restricted_lead_does_not_hold_up_the_refresh(site: Site) -> None:
+    """Art. 18 leads are not scored, so the refresh must not pick them as stale: a ledger
+    older than `decay.refresh` would otherwise come back in every batch, and a batch of
+    only restricted leads scores none, so `refresh` would loop for ever."""
+    lead = scored(site, "stale-restricted@example.com")
+    prefs = "/p/" + site.rt.tokens.sign("preferences", lead.public_id)
+    form = {"purposes": ["newsletter"], "pause": "0", "restricted": "on"}
+    site.client.post(prefs, data={**form, "csrf_token": site.csrf(prefs)})
+    later = NOW + timedelta(days=2)  # past `refresh: 1d`: the ledger is outdated
+    rules = site.rt.scoring().require()
+    with unit_of_work(site.rt.sessions) as session:
+        assert stale_leads(session, rules, later, 100) == []
+    assert site.rt.scoring_pass().refresh(rules, later).scored == 0
+    assert profile(site, lead) == (50, 3)  # kept, for the person to see
