@@ -7,9 +7,11 @@ timeline records why (`handoff_withdrawn`), and every CRM the hand-off's webhook
 to gets `lead.withdrawn` so it stops working the lead too (art. 19 for a restriction).
 
 Deliveries of the hand-off still waiting are not sent after this: the deliverer refuses
-them (`nurture.handoff.deliver`), so a restriction is never followed by the profile it
-restricted. The CRM may have stored one that was attempted, which is why `lead.withdrawn`
-goes to every CRM URL the hand-off had a delivery for, tried or not.
+them (`nurture.handoff.deliver`). One already being posted when the request commits (its
+claim committed before the POST) cannot be called back and may even arrive after
+`lead.withdrawn`; the body's `handoff.status` and `closed_at` let the CRM order them. The
+CRM may also have stored one that was attempted, which is why `lead.withdrawn` goes to
+every CRM URL the hand-off had a delivery for, tried or not.
 
 Services flush, never commit; the caller's unit of work enqueues the deliveries.
 """

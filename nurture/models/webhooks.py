@@ -50,7 +50,10 @@ class WebhookDelivery(Base):
         ForeignKey("webhook_subscriptions.id", ondelete="CASCADE")
     )
     event_id: Mapped[int] = mapped_column(BigId)  # events.id (no FK: the log outlives it)
-    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id", ondelete="SET NULL"))
+    # Indexed: who holds a lead (erasure and correction notices), and SET NULL on erasure.
+    lead_id: Mapped[int | None] = mapped_column(
+        ForeignKey("leads.id", ondelete="SET NULL"), index=True
+    )
     event: Mapped[str] = mapped_column(String(32))  # webhook event type, e.g. lead_created
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(16), default="pending")
