@@ -32,8 +32,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_pre_ping", True)
     # A sender thread holds its batch's connection and may take a second one to record a
     # failure: 8 worker threads can need 16, one more than SQLAlchemy's default 5 + 10.
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 10)
+    if "poolclass" not in kwargs:  # NullPool (tests, one-shot tools) takes no sizes
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 10)
     return create_engine(url, **kwargs)
 
 
