@@ -1,7 +1,9 @@
 """ "Send me a fresh link": a new preferences/my-data link, never revealing an address.
 
 The answer is the same whether the address is known or not; only a known, mailable
-address gets a mail, at most as often as the per-address limit allows.
+address gets a mail, at most as often as the per-address limit allows. Someone who
+unsubscribed, objected or restricted processing still gets one: the link is how they
+see, export or erase their data, and how they reverse their own choice.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from nurture.leads.service import find_lead
 from nurture.prospects.mailing import FRESH_LINK, queue_transactional
 from nurture.prospects.ratelimit import LINK_MAIL, SIGNUP_IP, allow, client_key, mailbox_key
 from nurture.prospects.setup import Origin, ProspectSetup
+from nurture.sending.checks import OWN_CHOICES
 
 
 def send_fresh_link(
@@ -26,8 +29,8 @@ def send_fresh_link(
     lead = find_lead(session, raw_email)
     if lead is None:
         return "unknown"
-    if suppression_reason(session, key, lead.email) is not None:
-        return "suppressed"
+    if suppression_reason(session, key, lead.email) not in (None, *OWN_CHOICES):
+        return "suppressed"  # bounced or complained: the mailbox takes no mail from us
     address_key = mailbox_key(key, LINK_MAIL, lead.email)
     if not allow(session, address_key, setup.confirm_mails_per_hour, setup.wall_now()):
         return "address limited"

@@ -19,7 +19,7 @@ from nurture.models import Lead, Message
 Enqueue = Callable[[Sequence[int]], None]
 
 CONFIRM_SUBSCRIPTION = "transactional/confirm_subscription"
-FRESH_LINK = "transactional/fresh_link"
+FRESH_LINK = "transactional/fresh_link"  # in sending.checks.SELF_SERVICE_TEMPLATES
 CONFIRM_ADDRESS = "transactional/confirm_address"
 TEMPLATES = (CONFIRM_SUBSCRIPTION, FRESH_LINK, CONFIRM_ADDRESS)
 

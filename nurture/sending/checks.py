@@ -10,6 +10,13 @@ from datetime import datetime
 
 from nurture.models import Lead, Message
 
+# Mail a person asks for to exercise their rights: a fresh link to the preference centre
+# and my-data pages. Their own unsubscription, objection or restriction must not lock
+# them out of access, export, erasure, or of reversing it (GDPR art. 12(2), 18(2), 21);
+# a bounce or a spam complaint still does (the mailbox cannot or does not want mail).
+SELF_SERVICE_TEMPLATES = frozenset({"transactional/fresh_link"})
+OWN_CHOICES = frozenset({"unsubscribed", "objected"})
+
 
 @dataclass(frozen=True)
 class SendFacts:
@@ -26,9 +33,10 @@ def blocked_reason(
     """Why this message must not go out now, or None when it may (pure)."""
     if lead is None or facts is None:
         return "the lead no longer exists (erased)"
-    if facts.suppressed is not None:
+    asked = row.kind == "transactional" and row.template in SELF_SERVICE_TEMPLATES
+    if facts.suppressed is not None and not (asked and facts.suppressed in OWN_CHOICES):
         return f"address suppressed ({facts.suppressed})"
-    if lead.restricted_at is not None:
+    if lead.restricted_at is not None and not asked:
         return "processing restricted by the lead (GDPR art. 18)"
     if row.kind != "marketing":
         return None

@@ -11,6 +11,9 @@ import pytest
 from nurture.consent.ledger import current, records_of
 from nurture.consent.suppression import suppress
 from nurture.db import unit_of_work
+from nurture.models import Lead
+from nurture.prospects.mailing import FRESH_LINK
+from nurture.sending.checks import SELF_SERVICE_TEMPLATES
 from nurture.web.public import ANSWER_FLOOR
 from tests.conftest import RuntimeFactory
 from tests.prospects import Site, consented, csrf_of, mail_rows, make_site
@@ -216,3 +219,39 @@ def test_forms_work_over_https_without_a_referer(site: Site) -> None:
         data={"csrf_token": token, "email": "https@example.com", "purposes": ["newsletter"]},
     )
     assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+
+
+@pytest.mark.parametrize(
+    ("suppressed", "restricted", "mailed"),
+    [
+        ("objected", False, True),  # "stop all marketing" is not "stop my rights"
+        ("unsubscribed", False, True),
+        (None, True, True),  # a restriction keeps the data; the person still reaches it
+        ("bounced", False, False),  # the mailbox does not exist
+        ("complained", False, False),  # the person marked our mail as spam
+    ],
+)
+def test_a_fresh_link_reaches_people_who_said_stop(
+    site: Site, suppressed: str | None, restricted: bool, mailed: bool
+) -> None:
+    """The link is how a person sees, exports or erases their data and reverses their own
+    choice: their objection or restriction must not lock them out. Only a mailbox that
+    bounced or complained gets nothing (and the page says the same either way)."""
+    lead = consented(site, "stopped@example.com")
+    with unit_of_work(site.rt.sessions) as session:
+        if suppressed:
+            key = site.rt.settings.suppression_key
+            suppress(session, key, lead.email, suppressed, site.rt.clock.now())
+        if restricted:
+            session.get_one(Lead, lead.id).restricted_at = site.rt.clock.now()
+
+    assert ask_fresh_link(site, "stopped@example.com")[0] == 200
+
+    rows = [row for row in mail_rows(site.rt) if row.template == FRESH_LINK]
+    assert len(rows) == (1 if mailed else 0)
+    for row in rows:
+        assert site.rt.sender.deliver(row.id).status == "sent"
+
+
+def test_the_sender_knows_the_fresh_link_is_self_service() -> None:
+    assert FRESH_LINK in SELF_SERVICE_TEMPLATES
