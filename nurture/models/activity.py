@@ -25,6 +25,8 @@ SYSTEM_EVENT_TYPES = (
     "unsubscribed",
     "data_exported",
     "data_rectified",
+    "processing_restricted",
+    "restriction_lifted",
     "erased",
 )
 CLASSIFICATIONS = ("human", "proxy", "scanner")

@@ -24,6 +24,7 @@ from nurture.campaigns.purposes import wording_hash
 from nurture.consent.ledger import append, current
 from nurture.consent.suppression import lift, suppression_reason
 from nurture.handoff.withdraw import PROFILING_OBJECTED, RESTRICTED, withdraw_lead
+from nurture.leads.events import record_event
 from nurture.models import Lead
 from nurture.prospects.consent import one_at_a_time
 from nurture.prospects.setup import Origin, ProspectSetup
@@ -61,6 +62,9 @@ def apply_choices(
         lead.restricted_at = now if choices.restricted else None
         if choices.restricted:
             _take_back_from_sales(session, setup, lead, RESTRICTED)
+        # On the timeline, and for the webhook receivers holding the lead (art. 19).
+        kind = "processing_restricted" if choices.restricted else "restriction_lifted"
+        record_event(session, lead, kind, occurred_at=now, source="link")
         changed.append("restriction")
     profiling_objected = choices.profiling_objected or _objects_to_marketing(session, setup, lead)
     if profiling_objected != lead.profiling_objected:

@@ -121,8 +121,9 @@ def _prepare(session: Session, row: WebhookDelivery, now: datetime) -> Attempt |
 
 
 def webhook_body(session: Session, row: WebhookDelivery) -> dict[str, Any]:
-    """The JSON a receiver gets, built now: the lead as it is (null once erased) and the
-    event's details (emptied by an erasure too)."""
+    """The JSON a receiver gets, built now: the lead as it is (null once erased, its id
+    alone while the person restricts processing: passing the profile on is processing)
+    and the event's details (emptied by an erasure too)."""
     event = session.get(Event, row.event_id)
     lead = session.get(Lead, row.lead_id) if row.lead_id is not None else None
     stored = row.payload or {}
@@ -131,8 +132,12 @@ def webhook_body(session: Session, row: WebhookDelivery) -> dict[str, Any]:
         "event": row.event,
         "occurred_at": stored.get("occurred_at"),
         "data": {"type": stored.get("type"), **((event.data or {}) if event else {})},
-        "lead": None if lead is None else _lead(lead),
+        "lead": None if lead is None else _lead_or_id(lead),
     }
+
+
+def _lead_or_id(lead: Lead) -> dict[str, Any]:
+    return _lead(lead) if lead.restricted_at is None else {"id": lead.public_id}
 
 
 def _lead(lead: Lead) -> dict[str, Any]:

@@ -12,10 +12,11 @@ WEBHOOK_EVENTS: dict[str, tuple[str, ...]] = {
     "handed_off": ("handoff_pooled", "handoff_assigned"),
     "converted": ("converted",),
     "lead_corrected": ("data_rectified",),
+    "lead_restricted": ("processing_restricted", "restriction_lifted"),
 }
 # GDPR art. 19: a receiver that holds the lead's data (a delivery about the lead was
-# attempted to it) is told of a correction whether or not it subscribed to the type.
-OWED_TO_HOLDERS = frozenset({"lead_corrected"})
+# attempted to it) is told of a correction or a restriction whether or not it subscribed.
+OWED_TO_HOLDERS = frozenset({"lead_corrected", "lead_restricted"})
 SOURCE_TYPES: dict[str, str] = {
     source: webhook for webhook, sources in WEBHOOK_EVENTS.items() for source in sources
 }

@@ -29,6 +29,7 @@ from nurture.webhooks.passes import WebhookPass
 from tests.conftest import RuntimeFactory
 from tests.integration.test_cli import run
 from tests.pipeline import Engine, write_campaign
+from tests.prospects import consented, make_site
 
 
 @dataclass
@@ -284,6 +285,41 @@ def test_a_correction_reaches_every_receiver_that_holds_the_lead(
     told = json.loads(receiver.requests[-1][1])
     assert told["lead"]["first_name"] == "Anna"
     assert told["data"] == {"type": "data_rectified", "fields": ["first_name"]}
+
+
+def test_a_restriction_reaches_holders_without_the_profile(
+    db_url: str, make_runtime: RuntimeFactory, receiver: Receiver
+) -> None:
+    """GDPR art. 19 for art. 18: receivers holding the lead hear of the restriction, with
+    the lead's id only (passing the profile on would be processing it); so does every
+    delivery while it holds. Lifting it is told too, and the profile comes back."""
+    rt = make_runtime(db_url)
+    site = make_site(rt)
+    subscribe(rt, receiver.url, ["consent_changed"])
+    lead = consented(site, "rita@example.com")
+    held: list[int] = []
+    run_pass(rt, held)
+    for delivery_id in held:
+        rt.webhook_deliverer.deliver(delivery_id)
+    prefs = "/p/" + rt.tokens.sign("preferences", lead.public_id)
+    form = {"purposes": ["newsletter"], "pause": "0"}
+
+    told = []
+    for restricted in (True, False):
+        choice = {"restricted": "on"} if restricted else {}
+        site.client.post(prefs, data={**form, **choice, "csrf_token": site.csrf(prefs)})
+        ids: list[int] = []
+        run_pass(rt, ids)
+        [delivery] = [d for d in deliveries(rt) if d.id in ids]
+        assert delivery.event == "lead_restricted"
+        assert rt.webhook_deliverer.deliver(delivery.id) is None
+        told.append(json.loads(receiver.requests[-1][1]))
+
+    assert told[0]["lead"] == {"id": lead.public_id}
+    assert told[0]["data"] == {"type": "processing_restricted"}
+    assert b"rita@example.com" not in receiver.requests[-2][1]
+    assert told[1]["lead"]["email"] == "rita@example.com"
+    assert told[1]["data"] == {"type": "restriction_lifted"}
 
 
 def test_a_new_subscription_does_not_replay_history(
