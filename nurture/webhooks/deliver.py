@@ -132,12 +132,16 @@ def webhook_body(session: Session, row: WebhookDelivery) -> dict[str, Any]:
         "event": row.event,
         "occurred_at": stored.get("occurred_at"),
         "data": {"type": stored.get("type"), **((event.data or {}) if event else {})},
-        "lead": None if lead is None else _lead_or_id(lead),
+        "lead": None if lead is None else _lead_or_id(lead, row.event),
     }
 
 
-def _lead_or_id(lead: Lead) -> dict[str, Any]:
-    return _lead(lead) if lead.restricted_at is None else {"id": lead.public_id}
+def _lead_or_id(lead: Lead, event: str) -> dict[str, Any]:
+    # A correction is the exception: art. 19 has us pass it on, restricted or not (the
+    # CRM's `lead.updated` does the same).
+    if lead.restricted_at is None or event == "lead_corrected":
+        return _lead(lead)
+    return {"id": lead.public_id}
 
 
 def _lead(lead: Lead) -> dict[str, Any]:
