@@ -23,6 +23,9 @@ LIFETIMES: dict[str, int] = {
     "preferences": 30 * DAY,  # preference centre and my-data pages
     "erase": 1 * DAY,  # the explicit confirmation step of an erasure
     "address": 7 * DAY,  # double opt-in of a changed address; overridden like "confirm"
+    # The sign-up form's own CSRF token: a form embedded in a marketer's page (an iframe)
+    # gets no cookies where third-party cookies are blocked, so it cannot be session-bound.
+    "form": 1 * DAY,
     "click": 400 * DAY,
     "open": 400 * DAY,
 }

@@ -80,7 +80,7 @@ def one_click(token: str) -> ResponseReturnValue:
     return Response("Unsubscribed.\n", 200, mimetype="text/plain")
 
 
-csrf.exempt(one_click)  # the only exemption: mail clients post with no cookie and no token
+csrf.exempt(one_click)  # mail clients post with no cookie and no token
 
 
 @blueprint.post("/u/<token>/choose")

@@ -11,6 +11,7 @@ given here, actively).
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Mapping
 
@@ -18,10 +19,12 @@ from flask import Blueprint, Response, request, send_from_directory
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 
+from nurture.consent.tokens import InvalidToken
 from nurture.db import unit_of_work
 from nurture.leads.email import InvalidEmail, normalise_email
 from nurture.prospects.freshlink import send_fresh_link
 from nurture.prospects.signup import SignUpInvalid, read_form, subscribe
+from nurture.web.csrf import csrf
 from nurture.web.pages import locale, origin, page, prospect_blueprint, purposes, runtime, setup
 
 ANSWER_FLOOR = 0.2  # seconds: well above the work a new address costs
@@ -43,7 +46,20 @@ def _form(
         values=values,
         error=error,
         cross_site=status == 400 and error is None,
+        form_token=runtime().tokens.sign("form", secrets.token_urlsafe(9)),
     )
+
+
+def _signed_form() -> bool:
+    """The form's token is signed, not tied to a session: embedded in a marketer's page,
+    the form gets no cookie where browsers block third-party cookies, and a session-bound
+    token would send the person round in circles. A post without a token of ours (a
+    form on another site) still changes nothing."""
+    try:
+        runtime().tokens.verify("form", request.form.get("csrf_token", ""))
+    except InvalidToken:
+        return False
+    return True
 
 
 @blueprint.get("/subscribe")
@@ -55,6 +71,8 @@ def subscribe_form() -> ResponseReturnValue:
 def subscribe_post() -> ResponseReturnValue:
     started = time.monotonic()
     lang = locale(request.form.get("locale") or request.args.get("lang"))
+    if not _signed_form():
+        return _from_another_site(lang)
     try:
         sign_up = read_form(request.form, request.form.getlist("purposes"), purposes().ids, lang)
     except SignUpInvalid as error:
@@ -67,10 +85,15 @@ def subscribe_post() -> ResponseReturnValue:
     return page("message.html", lang=lang, title="subscribed.title", body="subscribed.body")
 
 
+csrf.exempt(subscribe_post)  # its token is checked by `_signed_form`, without a cookie
+
+
 def _cross_site(_error: CSRFError) -> ResponseReturnValue:
-    if request.endpoint != "public.subscribe_post":
-        return page("form_expired.html", 400)
-    lang = locale(request.form.get("locale") or request.args.get("lang"))
+    return page("form_expired.html", 400)
+
+
+def _from_another_site(lang: str) -> ResponseReturnValue:
+    """Our own form again, with the name and address typed but no box ticked."""
     kept = {k: request.form.get(k, "") for k in ("email", "first_name", "last_name", "locale")}
     return _form(400, lang, kept)
 

@@ -94,7 +94,7 @@ def test_purpose_matrix(site: Site, minted_for: str, endpoint: str) -> None:
         assert "This link does not work" in answer.get_data(as_text=True)
         post = site.client.post(
             ENDPOINTS[endpoint] + token,
-            data={"List-Unsubscribe": "One-Click", "csrf_token": site.csrf("/subscribe")},
+            data={"List-Unsubscribe": "One-Click", "csrf_token": site.csrf("/my-data")},
         )
         assert post.status_code == 400
     assert row_counts(site.rt) == before
@@ -147,7 +147,7 @@ def test_bad_tokens_get_one_uniform_page(site: Site, kind: str) -> None:
     lead = consented(site)
     make, status = BAD[kind]
     signed = payloads(site, lead)
-    csrf = site.csrf("/subscribe")  # a genuine form token: only the link is bad
+    csrf = site.csrf("/my-data")  # a genuine session token: only the link is bad
     before = row_counts(site.rt)
     bodies = set()
     for purpose in PURPOSES:

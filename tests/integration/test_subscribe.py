@@ -255,3 +255,24 @@ def test_a_fresh_link_reaches_people_who_said_stop(
 
 def test_the_sender_knows_the_fresh_link_is_self_service() -> None:
     assert FRESH_LINK in SELF_SERVICE_TEMPLATES
+
+
+def test_an_embedded_form_works_without_cookies(site: Site) -> None:
+    """In a marketer's iframe, browsers that block third-party cookies send none: the form
+    sets none and its signed token is enough. Without a token of ours, or with a stale
+    or forged one, the post changes nothing and the person gets our own form again."""
+    form = site.fresh_client().get("/subscribe")
+    assert "Set-Cookie" not in form.headers
+    token = csrf_of(form.get_data(as_text=True))
+    data = {"email": "embedded@example.com", "purposes": ["newsletter"]}
+
+    for bad in ("", token[:-2] + "xx", site.rt.tokens.sign("preferences", "not-a-form")):
+        refused = site.fresh_client().post("/subscribe", data={**data, "csrf_token": bad})
+        assert refused.status_code == 400
+        assert "another website" in refused.get_data(as_text=True)
+    assert site.lead("embedded@example.com") is None
+
+    answer = site.fresh_client().post("/subscribe", data={**data, "csrf_token": token})
+    assert answer.status_code == 200
+    assert "Check your inbox" in answer.get_data(as_text=True)
+    assert site.lead("embedded@example.com") is not None
