@@ -56,6 +56,9 @@ def webhook_body(
     # under and sends nothing more: the CRM has the profile, and processing it again to
     # say "stop" is exactly what the person asked us not to do.
     withdrawn = event == "lead.withdrawn"
+    # A correction (`lead.updated`) reaches the CRM even while processing is restricted
+    # (art. 19 owes it), but the score is the product of processing: not while restricted.
+    unscored = withdrawn or lead.restricted_at is not None
     return {
         "event": event,
         "delivery": delivery_id,
@@ -72,5 +75,5 @@ def webhook_body(
         },
         "owner": rep_json(rep, handoff.rep_id),
         "lead": {"id": lead.public_id} if withdrawn else lead_json(lead),
-        "score": None if withdrawn else score_json(lead),
+        "score": None if unscored else score_json(lead),
     }

@@ -143,6 +143,7 @@ def test_a_withdrawn_hand_off_still_carries_the_correction(site: Site, crm: Rece
     assert row.status == "delivered"
     body = signed_body(crm.posts[-1])
     assert (body["lead"]["last_name"], body["handoff"]["status"]) == ("Ruiz", "withdrawn")
+    assert body["score"] is None  # restricted: the correction, not the scoring
 
 
 def test_a_confirmed_new_address_reaches_the_crm(
