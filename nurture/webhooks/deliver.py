@@ -137,11 +137,15 @@ def webhook_body(session: Session, row: WebhookDelivery) -> dict[str, Any]:
 
 
 def _lead_or_id(lead: Lead, event: str) -> dict[str, Any]:
-    # A correction is the exception: art. 19 has us pass it on, restricted or not (the
-    # CRM's `lead.updated` does the same).
-    if lead.restricted_at is None or event == "lead_corrected":
+    if lead.restricted_at is None:
         return _lead(lead)
+    if event == "lead_corrected":  # art. 19 has us pass a correction on, restricted or
+        # not (as the CRM's `lead.updated`), but not the score: that is processing's output
+        return {k: v for k, v in _lead(lead).items() if k not in _SCORING}
     return {"id": lead.public_id}
+
+
+_SCORING = frozenset({"score", "temperature", "stage"})
 
 
 def _lead(lead: Lead) -> dict[str, Any]:

@@ -322,6 +322,31 @@ def test_a_restriction_reaches_holders_without_the_profile(
     assert told[1]["data"] == {"type": "restriction_lifted"}
 
 
+def test_a_restricted_leads_correction_goes_out_without_its_score(
+    db_url: str, make_runtime: RuntimeFactory, receiver: Receiver
+) -> None:
+    """Art. 19 owes the correction even while processing is restricted; not the score."""
+    rt = make_runtime(db_url)
+    site = make_site(rt)
+    subscribe(rt, receiver.url, ["consent_changed"])
+    lead = consented(site, "rosa@example.com")
+    held: list[int] = []
+    run_pass(rt, held)
+    for delivery_id in held:
+        rt.webhook_deliverer.deliver(delivery_id)
+    with unit_of_work(rt.sessions) as session:
+        restricted = session.get_one(Lead, lead.id)
+        restricted.restricted_at = NOW
+        rectify(session, restricted, {"first_name": "Rosa"}, via="link", now=NOW)
+    ids: list[int] = []
+    run_pass(rt, ids)
+    [correction] = [d for d in deliveries(rt) if d.id in ids and d.event == "lead_corrected"]
+    rt.webhook_deliverer.deliver(correction.id)
+    told = json.loads(receiver.requests[-1][1])
+    assert told["lead"]["first_name"] == "Rosa"
+    assert not {"score", "temperature", "stage"} & set(told["lead"])
+
+
 def test_a_new_subscription_does_not_replay_history(
     db_url: str, make_runtime: RuntimeFactory, receiver: Receiver
 ) -> None:
