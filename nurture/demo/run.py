@@ -9,7 +9,8 @@ import threading
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from datetime import time as time_of_day
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -91,7 +92,24 @@ def demo_settings(settings: Settings, port: int) -> Settings:
 
 
 def virtual_clock(speed: float) -> VirtualClock:
-    return VirtualClock(start=datetime.now(UTC), speed=speed)
+    return VirtualClock(start=demo_start(datetime.now(UTC)), speed=speed)
+
+
+def demo_start(now: datetime) -> datetime:
+    """When the demo's virtual time begins: now on a weekday working hour, else the next
+    weekday at 07:30 UTC. The example campaigns send on weekdays in the leads' daytime; a
+    demo started on a Saturday night would otherwise show nothing for a minute or more."""
+    if now.weekday() < 5 and MORNING.hour <= now.hour < 16:
+        return now
+    start = now.replace(hour=MORNING.hour, minute=MORNING.minute, second=0, microsecond=0)
+    if start <= now:
+        start += timedelta(days=1)
+    while start.weekday() >= 5:
+        start += timedelta(days=1)
+    return start
+
+
+MORNING = time_of_day(7, 30)  # UTC: just before the windows open in Europe
 
 
 def run_forever(demo: Demo, every: float = 10.0) -> None:
