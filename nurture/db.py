@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import any_, bindparam, create_engine, event, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,18 @@ def lock_for_writing(session: Session) -> None:
     """
     if not is_postgres(session):
         session.execute(text("UPDATE campaign_states SET paused = paused WHERE 0 = 1"))
+
+
+@contextmanager
+def savepoint(session: Session) -> Iterator[SessionTransaction]:
+    """`session.begin_nested()`, a savepoint on SQLite too. Python's sqlite3 opens no
+    transaction before a SAVEPOINT, so SQLite would take the first savepoint of a unit of
+    work for its transaction, and releasing it would commit everything written so far:
+    a request or an import failing afterwards would be left half done. A write
+    statement first (`lock_for_writing`) opens the transaction the unit of work commits."""
+    lock_for_writing(session)
+    with session.begin_nested() as nested:
+        yield nested
 
 
 def make_session_factory(engine: Engine) -> SessionFactory:

@@ -47,6 +47,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
+from nurture.db import savepoint
 from nurture.leads.bulk_stage import (
     NEW_KEYS,
     STAGED,
@@ -243,7 +244,7 @@ class PostgresWriter:
             return list(session.execute(careful))
         self._savepoints += 1
         try:
-            with session.begin_nested():
+            with savepoint(session):
                 return list(session.execute(fast))
         except IntegrityError:
             return list(session.execute(careful))

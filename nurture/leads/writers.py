@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from nurture.consent.ledger import Proof, append
 from nurture.consent.suppression import suppressed_among
-from nurture.db import is_postgres, lock_for_writing
+from nurture.db import is_postgres, savepoint
 from nurture.leads.events import record_event
 from nurture.leads.fields import CleanLead
 from nurture.leads.merge import MERGED_COLUMNS, new_lead_values
@@ -195,13 +195,8 @@ class OrmWriter:
             Lead(email=new.clean.email, created_at=now, updated_at=now, **new.values())
             for new in leads
         ]
-        # Python's sqlite3 opens no transaction before a SAVEPOINT, so SQLite would take
-        # the savepoint for the transaction and its release would commit: the first
-        # chunk's leads would outlive a failure later in the import, without their
-        # events. A write statement first opens the transaction the import commits.
-        lock_for_writing(session)
         try:
-            with session.begin_nested():
+            with savepoint(session):  # on SQLite too: see `nurture.db.savepoint`
                 session.add_all(rows)
         except IntegrityError:
             return None

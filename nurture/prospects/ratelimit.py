@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from nurture.consent.suppression import email_hash
-from nurture.db import lock_for_writing
+from nurture.db import lock_for_writing, savepoint
 from nurture.models import RateLimit
 
 HOUR = timedelta(hours=1)
@@ -59,14 +59,13 @@ def _client_network(ip: str | None) -> str:
 def allow(session: Session, key: str, limit: int, now: datetime, window: timedelta = HOUR) -> bool:
     """Count one hit; True while at most ``limit`` hits fell in the window that began
     with the first of them (a rolling window: never more than ``limit`` per hour)."""
-    # SQLite: take the write lock first. Counting is read-modify-write (two requests
-    # must not both read 1 and write 2), and the savepoint below must not be the
-    # transaction itself (Python's sqlite3 opens none before it, and RELEASE commits).
+    # SQLite: take the write lock first. Counting is read-modify-write: two requests
+    # must not both read 1 and write 2.
     lock_for_writing(session)
     row = session.get(RateLimit, key, with_for_update=True)
     if row is None:
         try:
-            with session.begin_nested():
+            with savepoint(session):
                 session.add(RateLimit(key=key, window_start=now, count=1))
             return limit >= 1
         except IntegrityError:  # a concurrent first hit: count on its row

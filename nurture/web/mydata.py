@@ -13,7 +13,7 @@ from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 
 from nurture.audit import audit
-from nurture.db import lock_for_writing, unit_of_work
+from nurture.db import savepoint, unit_of_work
 from nurture.gdpr.csvfile import export_csv
 from nurture.gdpr.erase import erase_lead
 from nurture.gdpr.export import export_lead
@@ -42,8 +42,7 @@ def correct(token: str) -> ResponseReturnValue:
         lead = lead_of(session, runtime().tokens, "preferences", token)
         notify = runtime().actors.enqueue_deliveries  # the CRM's copy is corrected too
         try:
-            lock_for_writing(session)  # SQLite: else the savepoint is the transaction
-            with session.begin_nested():
+            with savepoint(session):
                 rectify(session, lead, request.form, via="link", now=setup().now(), notify=notify)
         except FieldError as error:
             return my_data_view(session, lead, error=error.field, status=400)
