@@ -5,9 +5,10 @@ same transaction that made it ready: pushed to a rep (round robin, territory, ca
 or left in the pool. Deliveries (owner email, CRM webhook) are rows here; the caller
 enqueues their ids once committed.
 
-A lead whose person restricted processing (art. 18) or objected to profiling is never
-handed over while that holds, and an open hand-off found for one is withdrawn: the
-preference centre withdraws it at once, this catches whatever was open before that.
+A lead whose person objected to profiling is never handed over while that holds, and an
+open hand-off found for one is withdrawn: the preference centre withdraws it at once,
+this catches whatever was open before that. Restricted leads (art. 18) are not scored,
+so they never reach `sync_handoffs`: `withdraw_restricted` does the same for them.
 """
 
 from __future__ import annotations
@@ -38,16 +39,7 @@ class Scored(Protocol):
     @property
     def country(self) -> str | None: ...
     @property
-    def restricted(self) -> bool: ...
-    @property
     def profiling_objected(self) -> bool: ...
-
-
-def held_back(row: Scored) -> str | None:
-    """Why the person keeps this lead from sales, if they do (`withdraw.REASONS`)."""
-    if row.restricted:
-        return RESTRICTED
-    return PROFILING_OBJECTED if row.profiling_objected else None
 
 
 @dataclass
@@ -79,13 +71,15 @@ def sync_handoffs(
             continue
         if result.stage in _FINAL_STAGES:
             close(session, handoff, _FINAL_STAGES[result.stage], now)
-        elif (why := held_back(row)) is not None:
-            started.deliveries += withdraw(session, handoff, why, now, actor="system")
+        elif row.profiling_objected:
+            started.deliveries += withdraw(
+                session, handoff, PROFILING_OBJECTED, now, actor="system"
+            )
     config = rules.handoff
     ready = [
         (row, res)
         for row, res in results
-        if res.handoff and row.id not in opened and held_back(row) is None
+        if res.handoff and row.id not in opened and not row.profiling_objected
     ]
     if config is None or not ready:
         return started
