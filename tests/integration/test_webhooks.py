@@ -102,6 +102,19 @@ def run_pass(rt: Runtime, sent: list[int]) -> list[str]:
     return WebhookPass(rt.sessions, sent.extend, rt.wall_clock).run(NOW)
 
 
+def new_deliveries(rt: Runtime) -> list[WebhookDelivery]:
+    """One pass; the deliveries it created."""
+    ids: list[int] = []
+    run_pass(rt, ids)
+    return [row for row in deliveries(rt) if row.id in ids]
+
+
+def deliver_new(rt: Runtime) -> None:
+    """One pass, and every delivery it created posted: the receivers now hold the lead."""
+    for row in new_deliveries(rt):
+        rt.webhook_deliverer.deliver(row.id)
+
+
 def test_subscribed_events_are_posted_signed(
     db_url: str, make_runtime: RuntimeFactory, receiver: Receiver
 ) -> None:
@@ -268,18 +281,12 @@ def test_a_correction_reaches_every_receiver_that_holds_the_lead(
     subscribe(rt, receiver.url, ["lead_created"])
     subscribe(rt, receiver.url, ["converted"])
     lead_id = new_lead(rt, "ana@acme.example")
-    first: list[int] = []
-    run_pass(rt, first)
-    for delivery_id in first:
-        rt.webhook_deliverer.deliver(delivery_id)
+    deliver_new(rt)
     with unit_of_work(rt.sessions) as session:
         form = {"first_name": "Anna", "company": "Acme"}
         rectify(session, session.get_one(Lead, lead_id), form, via="link", now=NOW)
 
-    corrections: list[int] = []
-    run_pass(rt, corrections)
-
-    [correction] = [d for d in deliveries(rt) if d.id in corrections]
+    [correction] = new_deliveries(rt)
     assert (correction.event, correction.subscription_id) == ("lead_corrected", 1)
     assert rt.webhook_deliverer.deliver(correction.id) is None
     told = json.loads(receiver.requests[-1][1])
@@ -297,10 +304,7 @@ def test_a_restriction_reaches_holders_without_the_profile(
     site = make_site(rt)
     subscribe(rt, receiver.url, ["consent_changed"])
     lead = consented(site, "rita@example.com")
-    held: list[int] = []
-    run_pass(rt, held)
-    for delivery_id in held:
-        rt.webhook_deliverer.deliver(delivery_id)
+    deliver_new(rt)
     prefs = "/p/" + rt.tokens.sign("preferences", lead.public_id)
     form = {"purposes": ["newsletter"], "pause": "0"}
 
@@ -308,9 +312,7 @@ def test_a_restriction_reaches_holders_without_the_profile(
     for restricted in (True, False):
         choice = {"restricted": "on"} if restricted else {}
         site.client.post(prefs, data={**form, **choice, "csrf_token": site.csrf(prefs)})
-        ids: list[int] = []
-        run_pass(rt, ids)
-        [delivery] = [d for d in deliveries(rt) if d.id in ids]
+        [delivery] = new_deliveries(rt)
         assert delivery.event == "lead_restricted"
         assert rt.webhook_deliverer.deliver(delivery.id) is None
         told.append(json.loads(receiver.requests[-1][1]))
@@ -330,17 +332,12 @@ def test_a_restricted_leads_correction_goes_out_without_its_score(
     site = make_site(rt)
     subscribe(rt, receiver.url, ["consent_changed"])
     lead = consented(site, "rosa@example.com")
-    held: list[int] = []
-    run_pass(rt, held)
-    for delivery_id in held:
-        rt.webhook_deliverer.deliver(delivery_id)
+    deliver_new(rt)
     with unit_of_work(rt.sessions) as session:
         restricted = session.get_one(Lead, lead.id)
         restricted.restricted_at = NOW
         rectify(session, restricted, {"first_name": "Rosa"}, via="link", now=NOW)
-    ids: list[int] = []
-    run_pass(rt, ids)
-    [correction] = [d for d in deliveries(rt) if d.id in ids and d.event == "lead_corrected"]
+    [correction] = [d for d in new_deliveries(rt) if d.event == "lead_corrected"]
     rt.webhook_deliverer.deliver(correction.id)
     told = json.loads(receiver.requests[-1][1])
     assert told["lead"]["first_name"] == "Rosa"
