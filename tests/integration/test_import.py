@@ -19,8 +19,6 @@ from nurture.config import Settings
 from nurture.consent.ledger import current, fold, records_of
 from nurture.consent.suppression import suppress
 from nurture.db import unit_of_work
-from nurture.leads import importer as importer_module
-from nurture.leads import writers
 from nurture.leads.fields import clean_lead
 from nurture.leads.importer import ImportConsent, Importer, ImportSummary
 from nurture.leads.notices import ART14_NOTICE
@@ -30,6 +28,7 @@ from nurture.models import ConsentRecord, ConsentState, Event, Lead, Message
 from nurture.runtime import Runtime
 from tests import leadfiles
 from tests.conftest import RuntimeFactory
+from tests.import_support import on_call
 from tests.integration.test_cli import NURTURE, run
 from tests.pipeline import add_lead, write_campaign
 
@@ -306,25 +305,13 @@ def test_a_lead_created_meanwhile_is_merged_not_duplicated(
     rt = make_runtime(db_url)
     path = tmp_path / "list.csv"
     path.write_text("email,company\nana@acme.example,Acme\nbo@acme.example,Bo\n", "utf-8")
-    original = writers.writer_for
 
-    def racing(session: Session) -> writers.Writer:
-        writer = original(session)
-        read = writer.existing
-        calls = []
+    def ana_appears(session: Session, _emails: Sequence[str]) -> dict[str, Any]:
+        clean = clean_lead({"email": "ana@acme.example"})
+        upsert_lead(session, clean, source="api", now=NOW, event_source="api")
+        return {}  # the importer's read sees nothing; then Ana appears
 
-        def existing(session: Session, emails: Sequence[str]) -> dict[str, writers.KnownLead]:
-            calls.append(emails)
-            if len(calls) == 1:  # the importer's read sees nothing; then Ana appears
-                upsert_lead(session, clean_lead({"email": "ana@acme.example"}), source="api",
-                            now=NOW, event_source="api")  # fmt: skip
-                return {}
-            return read(session, emails)
-
-        writer.existing = existing  # type: ignore[method-assign]
-        return writer
-
-    monkeypatch.setattr(importer_module, "writer_for", racing)
+    on_call(monkeypatch, "existing", 1, ana_appears)
     summary = import_file(rt, path)
 
     assert (summary.created, summary.updated) == (1, 1)

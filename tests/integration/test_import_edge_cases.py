@@ -22,8 +22,7 @@ from sqlalchemy.orm import Session
 
 from nurture.consent.ledger import ConsentError, Proof, append, current
 from nurture.db import unit_of_work
-from nurture.leads import bulk_pg, writers
-from nurture.leads import importer as importer_module
+from nurture.leads import bulk_pg
 from nurture.leads.fields import clean_lead
 from nurture.leads.importer import ImportConsent, Importer, ImportSummary
 from nurture.leads.service import find_lead, upsert_lead
@@ -31,6 +30,7 @@ from nurture.leads.sources import Row, Table, read_csv
 from nurture.models import ConsentRecord, ConsentState, Event, Lead, Message
 from nurture.runtime import Runtime
 from tests.conftest import RuntimeFactory
+from tests.import_support import on_call
 from tests.pipeline import add_lead, withdraw, write_campaign
 
 NOW = datetime(2026, 4, 14, 9, 0, tzinfo=UTC)
@@ -287,26 +287,14 @@ def test_a_withdrawal_made_while_the_import_runs_is_not_overridden(
     """The address appears (and withdraws) between the importer's read and its insert:
     the lead is merged, not duplicated, and gets no grant from the import."""
     rt = make_runtime(db_url)
-    original = writers.writer_for
 
-    def racing(session: Session) -> writers.Writer:
-        writer = original(session)
-        read = writer.existing
-        calls = []
+    def ana_appears(session: Session, _emails: Sequence[str]) -> dict[str, Any]:
+        clean = clean_lead({"email": "ana@acme.example"})
+        ana, _ = upsert_lead(session, clean, source="api", now=NOW, event_source="api")
+        append(session, ana, "newsletter", "withdrawn", Proof(source="link"), NOW)
+        return {}  # the importer's read sees nothing; then Ana appears
 
-        def existing(session: Session, emails: Sequence[str]) -> dict[str, writers.KnownLead]:
-            calls.append(emails)
-            if len(calls) == 1:  # the importer's read sees nothing; then Ana appears
-                clean = clean_lead({"email": "ana@acme.example"})
-                ana, _ = upsert_lead(session, clean, source="api", now=NOW, event_source="api")
-                append(session, ana, "newsletter", "withdrawn", Proof(source="link"), NOW)
-                return {}
-            return read(session, emails)
-
-        writer.existing = existing  # type: ignore[method-assign]
-        return writer
-
-    monkeypatch.setattr(importer_module, "writer_for", racing)
+    on_call(monkeypatch, "existing", 1, ana_appears)
     table = csv_table(
         [["email", "company"], ["ana@acme.example", "Acme"], ["bo@acme.example", "Bo"]]
     )
@@ -332,23 +320,11 @@ def test_a_failure_in_a_later_chunk_leaves_nothing_behind(
     """Chunks written before the failure are not kept: one import, one transaction (on
     SQLite the first chunk's leads used to stay, without their events and consent)."""
     rt = make_runtime(db_url)
-    original = writers.writer_for
 
-    def failing(session: Session) -> writers.Writer:
-        writer = original(session)
-        create = writer.create
-        calls = []
+    def disk_full(*_args: Any) -> None:
+        raise DiskFull("no space left on device")
 
-        def create_then_fail(*args: Any) -> dict[str, int]:
-            calls.append(args)
-            if len(calls) == 3:
-                raise DiskFull("no space left on device")
-            return create(*args)
-
-        writer.create = create_then_fail  # type: ignore[method-assign,assignment]
-        return writer
-
-    monkeypatch.setattr(importer_module, "writer_for", failing)
+    on_call(monkeypatch, "create", 3, disk_full)
     table = csv_table([["email"], *([f"l{i}@example.com"] for i in range(40))])
 
     with pytest.raises(DiskFull):
