@@ -30,7 +30,7 @@ services:
 	.ci/ensure-services
 
 bench: $(VENV)/.installed-test services
-	@echo "see bench/README.md: each benchmark prints its figures"
+	@echo "see the Benchmarks section of README.md: each benchmark prints its figures"
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache outbox instance nurture.db*

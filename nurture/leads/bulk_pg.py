@@ -14,7 +14,8 @@ Where the server's time goes (EXPLAIN ANALYZE and perf, 100,000 rows, ~3.7 s): a
 40% in the foreign key checks of the four rows that reference each new lead (two
 events, the ledger record and its cached state), a third in index maintenance, the rest
 in heap inserts and WAL. `COPY` straight into the final tables (ids from `nextval`)
-measured no faster than these `INSERT … SELECT`s: that work is per row either way.
+measured no faster than these `INSERT … SELECT`s: that work is per row either way. What
+does help is a second backend on the second core: `connections` (and `importer`).
 
 The rows written are exactly what `OrmWriter` writes through the services (a test
 compares both, and the ledger with its cached state).
@@ -110,6 +111,10 @@ def _ids(name: str, values: Sequence[int]) -> Any:
 
 
 class PostgresWriter:
+    # Two backends, two cores: the server's share of an import (above) is the slower
+    # side, and two of them keep pace with the one thread that reads and cleans rows.
+    connections = 2
+
     def __init__(self) -> None:
         self._any_suppressed: bool | None = None
         self._savepoints = 0  # taken in this import's transaction (`_fast_or_careful`)

@@ -17,15 +17,27 @@ How rows become leads:
    the known leads, and creates, updates or leaves each one as the merge rules say. New
    leads get their consent record as they are created; known ones only if they have no
    decision for the purpose yet.
+
+On PostgreSQL two connections write at once (`Writer.connections`), each taking the next
+chunk: the server's work per lead (foreign key checks, index upkeep) is the slower side
+of the import, and one backend uses one core. Each address is in exactly one chunk, so
+the two transactions never touch the same row and never wait for each other. Both
+commit only once every chunk is written, the helper's first (in `run`), the caller's
+right after; any error before that rolls both back. Only a failure between those two
+commits (the process killed, the server gone) keeps part of a file; importing the file
+again completes it, since an import is idempotent.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from nurture.consent.ledger import ConsentError
@@ -82,6 +94,16 @@ class ImportSummary:
     def reasons(self) -> Counter[str]:
         return Counter(reject.reason.split(":")[0] for reject in self.rejects)
 
+    def add(self, other: ImportSummary) -> None:
+        self.rows += other.rows
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.duplicates += other.duplicates
+        self.consents += other.consents
+        self.rejects += other.rejects
+        self.notice_ids += other.notice_ids
+
 
 @dataclass
 class _Group:
@@ -104,6 +126,10 @@ class Importer:
     # Whether the reading thread prepares leads for creation: while most leads written
     # were new (a re-import of known leads would only waste it).
     _creating: bool = field(default=True, init=False, repr=False)
+    # Each thread counts in its own summary (`_tally`), added up at the end: the reading
+    # thread and the writing threads would otherwise race on the same counters.
+    _local: threading.local = field(default_factory=threading.local, init=False, repr=False)
+    _tallies: list[ImportSummary] = field(default_factory=list, init=False, repr=False)
 
     def run(
         self, session: Session, table: Table, progress: Callable[[int], None] = lambda _: None
@@ -115,21 +141,44 @@ class Importer:
         cleaner = RowCleaner(table.headers)
         writer = writer_for(session)
         pending: dict[str, _Group] = {}
+        self._local, self._tallies = threading.local(), []
+        counted = threading.Lock()  # a progress bar is not thread-safe
 
-        def write(job: tuple[list[_Group], int]) -> None:
-            self._write(session, writer, job[0])
-            progress(job[1])
+        def writing(
+            lane: Session, lane_writer: Writer
+        ) -> Callable[[tuple[list[_Group], int]], None]:
+            def write(job: tuple[list[_Group], int]) -> None:
+                self._write(lane, lane_writer, job[0])
+                with counted:
+                    progress(job[1])
 
-        with without_cycle_collector(), Pipeline(write) as pipeline:
-            last_seen = last_rows(table, cleaner)
-            for chunk in chunks(table.rows(), self.chunk_size):
-                ready = self._collect(chunk, cleaner, pending, last_seen)
-                if self._creating:
-                    self._prepare(writer, ready)
-                pipeline.put((ready, len(chunk)))
-            pipeline.put((list(pending.values()), 0))
+            return write
+
+        with _helpers(session, writer.connections - 1) as helpers:
+            lanes = [writing(session, writer)]
+            lanes += [writing(helper, writer_for(helper)) for helper in helpers]
+            with without_cycle_collector(), Pipeline(*lanes) as pipeline:
+                last_seen = last_rows(table, cleaner)
+                for chunk in chunks(table.rows(), self.chunk_size):
+                    ready = self._collect(chunk, cleaner, pending, last_seen)
+                    if self._creating:
+                        self._prepare(writer, ready)
+                    pipeline.put((ready, len(chunk)))
+                pipeline.put((list(pending.values()), 0))
+            for helper in helpers:
+                helper.commit()
+        for tally in self._tallies:
+            self.summary.add(tally)
         self.summary.rejects.sort(key=lambda reject: reject.row)
         return self.summary
+
+    @property
+    def _tally(self) -> ImportSummary:
+        tally: ImportSummary | None = getattr(self._local, "tally", None)
+        if tally is None:
+            tally = self._local.tally = ImportSummary()
+            self._tallies.append(tally)
+        return tally
 
     def _collect(
         self,
@@ -141,7 +190,7 @@ class Importer:
         """Clean a chunk's rows into groups; return those whose last row has been read."""
         ready: list[_Group] = []
         for number, cells in chunk:
-            self.summary.rows += 1
+            self._tally.rows += 1
             email: str | None
             try:
                 clean = cleaner.clean(cells)
@@ -200,7 +249,7 @@ class Importer:
         fresh: list[_Group] = []
         pairs: list[tuple[_Group, KnownLead]] = []
         for group in groups:
-            self.summary.duplicates += len(group.rows) - 1
+            self._tally.duplicates += len(group.rows) - 1
             lead = known.get(group.clean.email)
             if lead is None:
                 fresh.append(group)
@@ -208,7 +257,7 @@ class Importer:
                 pairs.append((group, lead))
         new = [group.new or NewLead(group.clean, self.source) for group in fresh]
         created = writer.create(session, new, self.now, self.consent)
-        self.summary.created += len(created)
+        self._tally.created += len(created)
         self._creating = len(fresh) >= len(pairs)
         self._granted(session, list(created.values()))
         # Created by someone else between our read and our insert: merge into theirs.
@@ -229,10 +278,10 @@ class Importer:
                     updates.append(Update(lead.id, {**lead.values, **changed}, lead.updated_at))
                     groups[lead.id] = group
                 else:
-                    self.summary.unchanged += 1
+                    self._tally.unchanged += 1
                     ids.append(lead.id)
             conflicts = writer.update(session, updates, self.now)
-            self.summary.updated += len(updates) - len(conflicts)
+            self._tally.updated += len(updates) - len(conflicts)
             ids += [update.id for update in updates if update.id not in conflicts]
             if not conflicts:
                 return ids
@@ -268,10 +317,26 @@ class Importer:
         """Count the leads just granted the import's consent; queue their art. 14 notices."""
         if self.consent is None or not lead_ids:
             return
-        self.summary.consents += len(lead_ids)
+        self._tally.consents += len(lead_ids)
         if self.consent.basis == "legitimate_interest":
             details = NoticeDetails(self.consent.purpose, self.source, self.consent.proof)
-            self.summary.notice_ids += queue_art14_notices(session, lead_ids, details, self.now)
+            self._tally.notice_ids += queue_art14_notices(session, lead_ids, details, self.now)
 
     def _reject(self, rows: Iterable[int], email: str, reason: str) -> None:
-        self.summary.rejects += [Reject(row, email, reason) for row in rows]
+        self._tally.rejects += [Reject(row, email, reason) for row in rows]
+
+
+@contextmanager
+def _helpers(session: Session, count: int) -> Iterator[list[Session]]:
+    """`count` more sessions on the database of `session`, each its own transaction:
+    rolled back unless the caller commits them, and closed in any case.
+
+    None when `session` is bound to one connection rather than to an engine: a caller
+    that shares its connection (and its transaction) gets one writer."""
+    bind = session.get_bind()
+    helpers = [Session(bind) for _ in range(count)] if isinstance(bind, Engine) else []
+    try:
+        yield helpers
+    finally:
+        for helper in helpers:
+            helper.close()  # rolls back whatever was not committed

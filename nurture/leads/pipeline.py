@@ -1,10 +1,12 @@
-"""A one-thread pipeline: the importer cleans chunk N+1 while chunk N is being written.
+"""The importer's pipeline: one thread reads and cleans while writer threads write.
 
-The database does its work in its own process; while the writing thread waits for it
+The database does its work in its own processes; while a writing thread waits for one
 (the driver releases the GIL), the reading thread parses and cleans the next chunk, so
-an import takes about as long as the slower of the two instead of their sum. The
-session belongs to the writing thread for the pipeline's lifetime: the caller touches it
-again only after `close()` (which also re-raises whatever the writer raised).
+an import takes about as long as the slower side instead of the sum of both. Each
+writer is a callable with its own connection: several of them take items from one
+queue, in order, one item each at a time. A writer's connection belongs to its thread
+for the pipeline's lifetime: the caller touches it again only after `close()` (which
+also re-raises the first error a writer raised).
 """
 
 from __future__ import annotations
@@ -24,23 +26,43 @@ _DONE = object()
 
 
 class Pipeline(Generic[T]):
-    def __init__(self, work: Callable[[T], None], depth: int = 2) -> None:
-        self._work = work
-        self._items: queue.Queue[object] = queue.Queue(maxsize=depth)
+    def __init__(self, *writers: Callable[[T], None]) -> None:
+        if not writers:
+            raise ValueError("a pipeline needs at least one writer")
+        # Room for one item per writer plus the one being read: every writer stays busy
+        # while the reader is ahead, and at most that many chunks wait in memory.
+        self._items: queue.Queue[object] = queue.Queue(maxsize=len(writers) + 1)
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="import-writer", daemon=True)
-        self._thread.start()
+        self._lock = threading.Lock()
+        self._threads = [
+            threading.Thread(
+                target=self._run,
+                args=(work,),
+                name="import-writer" if i == 0 else f"import-writer-{i + 1}",
+                daemon=True,
+            )
+            for i, work in enumerate(writers)
+        ]
+        for thread in self._threads:
+            thread.start()
 
-    def _run(self) -> None:
+    def _run(self, work: Callable[[T], None]) -> None:
         while True:
             item = self._items.get()
             if item is _DONE:
                 return
             if self._error is None:  # after a failure, drain without working
                 try:
-                    self._work(item)  # type: ignore[arg-type]
+                    work(item)  # type: ignore[arg-type]
                 except BaseException as error:  # re-raised in the caller's thread
-                    self._error = error
+                    self._failed(error)
+
+    def _failed(self, error: BaseException) -> None:
+        with self._lock:
+            if self._error is not None:  # the first error is the one the caller sees
+                log.error("another import writer failed as well: %r", error)
+                return
+            self._error = error
 
     def put(self, item: T) -> None:
         if self._error is not None:
@@ -54,9 +76,11 @@ class Pipeline(Generic[T]):
             raise error
 
     def _stop(self) -> None:
-        if self._thread.is_alive():
+        alive = [thread for thread in self._threads if thread.is_alive()]
+        for _ in alive:
             self._items.put(_DONE)
-            self._thread.join()
+        for thread in alive:
+            thread.join()
 
     def __enter__(self) -> Pipeline[T]:
         return self

@@ -78,6 +78,10 @@ class NewLead:
 
 
 class Writer(Protocol):
+    # How many connections may write one import at once, each with a writer of its own
+    # and its own share of the chunks (see `importer`).
+    connections: int
+
     def prepare(self, cleans: Sequence[CleanLead], default_source: str | None) -> list[Any]:
         """What creating each lead would take that the database does not tell (the
         PostgreSQL writer's staged rows), for `NewLead.prepared`.
@@ -148,6 +152,8 @@ class OrmWriter:
 
     SQLite serialises writers, so its updates never meet a concurrent change.
     """
+
+    connections = 1  # SQLite has one writer at a time anyway
 
     def __init__(self) -> None:
         self._leads: dict[int, Lead] = {}

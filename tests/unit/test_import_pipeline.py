@@ -1,4 +1,4 @@
-"""The importer's writer thread: work in order, errors surface in the caller's thread."""
+"""The importer's writer threads: work in order, errors surface in the caller's thread."""
 
 from __future__ import annotations
 
@@ -47,4 +47,35 @@ def test_the_callers_own_error_wins() -> None:
             raise KeyError("bad row")
 
     with pytest.raises(KeyError):
+        feed()
+
+
+def test_several_writers_share_the_items_each_worked_once() -> None:
+    """Two writers, one queue: every item is worked exactly once, and both take items."""
+    seen: list[tuple[int, str]] = []
+    both_started = threading.Barrier(2, timeout=10)
+
+    def work(item: int) -> None:
+        if item < 2:  # each thread's first item waits for the other's: both are in use
+            both_started.wait()
+        seen.append((item, threading.current_thread().name))
+
+    with Pipeline[int](work, work) as pipeline:
+        for item in range(50):
+            pipeline.put(item)
+
+    assert sorted(item for item, _ in seen) == list(range(50))
+    assert {name for _, name in seen} == {"import-writer", "import-writer-2"}
+
+
+def test_with_several_writers_the_first_error_reaches_the_caller() -> None:
+    def fail(item: int) -> None:
+        raise ValueError(f"writer failed on {item}")
+
+    def feed() -> None:
+        with Pipeline[int](fail, fail) as pipeline:
+            for item in range(10):
+                pipeline.put(item)
+
+    with pytest.raises(ValueError, match="writer failed on"):
         feed()
