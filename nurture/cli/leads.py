@@ -82,6 +82,10 @@ def _print_summary(summary: ImportSummary, rejects_path: Path | None) -> None:
         click.echo(f"rejected rows and reasons: {rejects_path}")
 
 
+def _waiting() -> None:
+    tqdm.write("another import is running: this one starts when it has finished", sys.stderr)
+
+
 def _import(rt: Runtime, file: Path, importer: Importer) -> ImportSummary:
     """One unit of work, with a progress bar (rate and time left); the art. 14 notices
     are enqueued once it committed."""
@@ -91,7 +95,7 @@ def _import(rt: Runtime, file: Path, importer: Importer) -> ImportSummary:
             tqdm(total=table.total, unit="rows", file=sys.stderr, disable=None) as bar,
             unit_of_work(rt.sessions) as session,
         ):
-            summary = importer.run(session, table, bar.update)
+            summary = importer.run(session, table, bar.update, _waiting)
             notices = summary.notice_ids
             after_commit(session, lambda: send_mail(rt, notices))
     except (UnreadableFile, ConcurrentChanges) as error:

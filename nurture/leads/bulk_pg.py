@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hmac
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -40,6 +40,7 @@ from sqlalchemy import (
     func,
     literal,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -71,6 +72,8 @@ from nurture.models import (
 from nurture.models.base import Base, UTCDateTime
 
 _SEPARATOR = "\n"
+IMPORT_LOCK = 4_000_000_005  # pg_advisory_xact_lock key (`handoff.records` holds ...004)
+LOCK_TIMEOUT_S = 30  # `bound_waits`
 SAVEPOINTS = 60  # per import, below PostgreSQL's 64 cached subtransactions
 _JSON_COLUMNS = frozenset({"tags", "attributes"})
 # PostgreSQL refuses a jsonb value over 256 MiB (268,435,455 bytes), and a chunk of
@@ -118,6 +121,23 @@ class PostgresWriter:
     def __init__(self) -> None:
         self._any_suppressed: bool | None = None
         self._savepoints = 0  # taken in this import's transaction (`_fast_or_careful`)
+
+    def exclusive(self, session: Session, waiting: Callable[[], None]) -> None:
+        """Imports take turns: two at once would only share the same two cores, and two
+        multi-connection imports of the same addresses could wait for each other in a
+        way the server cannot see as a deadlock (`bound_waits`)."""
+        key = {"key": IMPORT_LOCK}
+        if not session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), key):
+            waiting()
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), key)
+
+    def bound_waits(self, session: Session) -> None:
+        """A lane that waits for a row lock may wait for a transaction that itself waits
+        for the other lane, which only commits when this one is done: the server sees
+        two unrelated waits, never the cycle, so it would never end. Waiting longer than
+        any single-transaction writer holds a lead (scores, consent, erasure: well under
+        a second) fails the import instead, and rolls it back."""
+        session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_S}s'"))
 
     def prepare(self, cleans: Sequence[CleanLead], default_source: str | None) -> list[Any]:
         return prepare(cleans, default_source)

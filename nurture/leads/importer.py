@@ -25,7 +25,10 @@ the two transactions never touch the same row and never wait for each other. Bot
 commit only once every chunk is written, the helper's first (in `run`), the caller's
 right after; any error before that rolls both back. Only a failure between those two
 commits (the process killed, the server gone) keeps part of a file; importing the file
-again completes it, since an import is idempotent.
+again completes it, since an import is idempotent. The server cannot see a deadlock that
+runs through this process (a lane waiting for a transaction that waits for the other
+lane, which commits only with this one), so imports take turns and a lane gives up on a
+row lock held too long (`Writer.exclusive`, `Writer.bound_waits`).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from nurture.consent.ledger import ConsentError
@@ -57,6 +61,7 @@ from nurture.leads.writers import (
 )
 
 CHUNK = 10_000
+_LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL: lock_timeout expired (`Writer.bound_waits`)
 _MAX_ATTEMPTS = 5
 SUPPRESSED = "suppressed: the address asked not to be contacted, bounced, or was erased"
 B2C_UNDER_LI = "missing consent for B2C: legitimate interest covers business contacts only"
@@ -132,7 +137,30 @@ class Importer:
     _tallies: list[ImportSummary] = field(default_factory=list, init=False, repr=False)
 
     def run(
-        self, session: Session, table: Table, progress: Callable[[int], None] = lambda _: None
+        self,
+        session: Session,
+        table: Table,
+        progress: Callable[[int], None] = lambda _: None,
+        waiting: Callable[[], None] = lambda: None,
+    ) -> ImportSummary:
+        """Import `table`; `progress` gets the number of rows written at each step, and
+        `waiting` is called if another import is running (this one waits for it)."""
+        try:
+            return self._run(session, table, progress, waiting)
+        except OperationalError as error:
+            if getattr(error.orig, "sqlstate", None) != _LOCK_NOT_AVAILABLE:
+                raise
+            raise ConcurrentChanges(
+                "other transactions kept some of these leads locked for too long; "
+                "run the import again"
+            ) from error
+
+    def _run(
+        self,
+        session: Session,
+        table: Table,
+        progress: Callable[[int], None],
+        waiting: Callable[[], None],
     ) -> ImportSummary:
         if self.consent is not None and not self.consent.proof:
             # The ledger's rule (`consent.ledger.append`), checked before anything is
@@ -154,9 +182,13 @@ class Importer:
 
             return write
 
+        writer.exclusive(session, waiting)
         with _helpers(session, writer.connections - 1) as helpers:
-            lanes = [writing(session, writer)]
-            lanes += [writing(helper, writer_for(helper)) for helper in helpers]
+            pairs = [(session, writer), *((helper, writer_for(helper)) for helper in helpers)]
+            if len(pairs) > 1:
+                for lane, lane_writer in pairs:
+                    lane_writer.bound_waits(lane)
+            lanes = [writing(lane, lane_writer) for lane, lane_writer in pairs]
             with without_cycle_collector(), Pipeline(*lanes) as pipeline:
                 last_seen = last_rows(table, cleaner)
                 for chunk in chunks(table.rows(), self.chunk_size):

@@ -13,7 +13,7 @@ cost more than the whole import.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -81,6 +81,15 @@ class Writer(Protocol):
     # How many connections may write one import at once, each with a writer of its own
     # and its own share of the chunks (see `importer`).
     connections: int
+
+    def exclusive(self, session: Session, waiting: Callable[[], None]) -> None:
+        """Hold, until `session`'s transaction ends, the right to be the one import
+        running; call `waiting` first if another import has it."""
+        ...
+
+    def bound_waits(self, session: Session) -> None:
+        """From now on in this transaction, fail rather than wait long for a row lock."""
+        ...
 
     def prepare(self, cleans: Sequence[CleanLead], default_source: str | None) -> list[Any]:
         """What creating each lead would take that the database does not tell (the
@@ -157,6 +166,12 @@ class OrmWriter:
 
     def __init__(self) -> None:
         self._leads: dict[int, Lead] = {}
+
+    def exclusive(self, session: Session, waiting: Callable[[], None]) -> None:
+        pass  # SQLite serialises writing transactions (`busy_timeout`)
+
+    def bound_waits(self, session: Session) -> None:
+        pass  # one connection: the database sees every wait, and any deadlock
 
     def prepare(self, cleans: Sequence[CleanLead], default_source: str | None) -> list[Any]:
         return [None] * len(cleans)  # the ORM builds its objects as it adds them
