@@ -129,14 +129,19 @@ class PostgresWriter:
         key = {"key": IMPORT_LOCK}
         if not session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), key):
             waiting()
+            # However long the other import takes (a lock_timeout set for the role or the
+            # server would end this wait with a misleading error).
+            session.execute(text("SET LOCAL lock_timeout = 0"))
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), key)
 
     def bound_waits(self, session: Session) -> None:
         """A lane that waits for a row lock may wait for a transaction that itself waits
         for the other lane, which only commits when this one is done: the server sees
         two unrelated waits, never the cycle, so it would never end. Waiting longer than
-        any single-transaction writer holds a lead (scores, consent, erasure: well under
-        a second) fails the import instead, and rolls it back."""
+        any other writer holds a lead (a score refresh locks up to 10,000 leads for a
+        few seconds; consent and erasure hold one for milliseconds) fails the import
+        instead, and rolls it back. It holds for every lock wait until the transaction
+        ends."""
         session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_S}s'"))
 
     def prepare(self, cleans: Sequence[CleanLead], default_source: str | None) -> list[Any]:

@@ -144,7 +144,12 @@ class Importer:
         waiting: Callable[[], None] = lambda: None,
     ) -> ImportSummary:
         """Import `table`; `progress` gets the number of rows written at each step, and
-        `waiting` is called if another import is running (this one waits for it)."""
+        `waiting` is called if another import is running (this one waits for it).
+
+        With a fresh session on PostgreSQL, a helper session writes part of the file and
+        is committed here, on success, just before the caller commits `session`. A
+        session whose transaction has begun may hold writes a helper could not see (a
+        lead, a suppression): such a session imports alone."""
         try:
             return self._run(session, table, progress, waiting)
         except OperationalError as error:
@@ -182,8 +187,9 @@ class Importer:
 
             return write
 
+        helpers_wanted = 0 if session.in_transaction() else writer.connections - 1
         writer.exclusive(session, waiting)
-        with _helpers(session, writer.connections - 1) as helpers:
+        with _helpers(session, helpers_wanted) as helpers:
             pairs = [(session, writer), *((helper, writer_for(helper)) for helper in helpers)]
             if len(pairs) > 1:
                 for lane, lane_writer in pairs:

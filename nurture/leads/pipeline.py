@@ -33,6 +33,7 @@ class Pipeline(Generic[T]):
         # while the reader is ahead, and at most that many chunks wait in memory.
         self._items: queue.Queue[object] = queue.Queue(maxsize=len(writers) + 1)
         self._error: BaseException | None = None
+        self._cancelled = False  # the caller failed (or was interrupted): write no more
         self._lock = threading.Lock()
         self._threads = [
             threading.Thread(
@@ -51,7 +52,7 @@ class Pipeline(Generic[T]):
             item = self._items.get()
             if item is _DONE:
                 return
-            if self._error is None:  # after a failure, drain without working
+            if self._error is None and not self._cancelled:  # else drain without working
                 try:
                     work(item)  # type: ignore[arg-type]
                 except BaseException as error:  # re-raised in the caller's thread
@@ -94,6 +95,7 @@ class Pipeline(Generic[T]):
         if kind is None:
             self.close()
             return
+        self._cancelled = True  # the chunks still queued are not written
         self._stop()  # the caller failed: its exception wins; the writer's is logged
         if self._error is not None:
             log.error("the import writer failed as well: %r", self._error)

@@ -144,6 +144,28 @@ def test_a_failure_on_either_connection_rolls_back_both(
     )
 
 
+def test_a_session_with_its_own_writes_imports_alone(
+    pg_url: str, make_runtime: RuntimeFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A helper could not see the caller's uncommitted lead, and would wait for it."""
+    lanes = Lanes(monkeypatch, pair=False)
+    rt = make_runtime(pg_url)
+    importer = Importer("fair", CONSENT, rt.settings.suppression_key, NOW, chunk_size=20)
+    with unit_of_work(rt.sessions) as session:
+        upsert_lead(
+            session,
+            clean_lead({"email": "l42@example.com"}),
+            source="api",
+            now=NOW,
+            event_source="api",
+        )
+        summary = importer.run(session, table(100))
+
+    assert len(lanes.sessions) == 1
+    assert (summary.created, summary.updated) == (99, 1)
+    assert stored(make_runtime, pg_url)["Lead"] == 100
+
+
 def test_sqlite_imports_through_one_connection(
     sqlite_template: SqliteTemplate,
     tmp_path: Path,

@@ -79,3 +79,27 @@ def test_with_several_writers_the_first_error_reaches_the_caller() -> None:
 
     with pytest.raises(ValueError, match="writer failed on"):
         feed()
+
+
+def test_after_the_callers_failure_the_queued_items_are_not_worked() -> None:
+    """An interrupted import stops writing: what was queued is dropped, not written."""
+    done: list[int] = []
+    busy = threading.Event()
+
+    def work(item: int) -> None:
+        busy.set()
+        if item == 0:
+            threading.Event().wait(0.5)  # the caller fails meanwhile
+        done.append(item)
+
+    def feed() -> None:
+        with Pipeline[int](work) as pipeline:
+            pipeline.put(0)
+            busy.wait(10)
+            pipeline.put(1)
+            pipeline.put(2)
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        feed()
+    assert done == [0]
