@@ -11,6 +11,7 @@ import pytest
 from nurture.config import Settings
 from nurture.runtime import Runtime
 from tests import services
+from tests.handoff_support import Receiver, http_receiver
 from tests.pipeline import Engine
 
 if TYPE_CHECKING:
@@ -51,6 +52,13 @@ def pg_url(postgres: services.PostgresDatabase) -> str:
     """An empty PostgreSQL database (for what only PostgreSQL can show: SKIP LOCKED)."""
     postgres.truncate()
     return postgres.url
+
+
+@pytest.fixture
+def crm() -> Iterator[Receiver]:
+    """A CRM's webhook endpoint for hand-off tests: records every POST it gets."""
+    with http_receiver() as receiver:
+        yield receiver
 
 
 @pytest.fixture

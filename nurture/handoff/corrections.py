@@ -1,10 +1,16 @@
-"""Telling the CRM of a correction (GDPR art. 19 for art. 16): `lead.updated`.
+"""Telling the CRM that a lead's profile changed: `lead.updated`.
 
-When a person corrects their data, every CRM a hand-off webhook of the lead was tried
-on may hold the old values (it may have stored a body and still answered an error), so
-each gets one `lead.updated`: the usual signed webhook with the profile as it is now,
-on the lead's most recent hand-off — the record the CRM looks at, open or ended. A CRM
-the lead never reached is told nothing: the correction would be news to it.
+When a person corrects their data (GDPR art. 19 for art. 16), every CRM a hand-off
+webhook of the lead was tried on may hold the old values (it may have stored a body and
+still answered an error), so each gets one `lead.updated`: the usual signed webhook with
+the profile as it is now, on the lead's most recent hand-off — the record the CRM looks
+at, open or ended. A CRM the lead never reached is told nothing: the correction would be
+news to it.
+
+When new data merges into a lead from an import, the API or a vendor's mail, only the
+CRMs of an *open* hand-off are told (`tell_crm_of_changes`): sales is working the lead
+and wants the new phone number, while a CRM whose hand-off ended (rejected, withdrawn
+after an objection, closed) has no purpose for more of the person's data.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from nurture.db import after_commit
 from nurture.handoff.deliveries import crm_targets, plan_follow_up
+from nurture.handoff.records import open_handoffs
 from nurture.models import Handoff
 
 
@@ -36,4 +43,15 @@ def tell_crm_of_correction(
     ids = plan_follow_up(session, handoffs[0], "lead.updated", targets)
     if ids and notify is not None:
         after_commit(session, lambda: notify(ids))
+    return ids
+
+
+def tell_crm_of_changes(session: Session, lead_ids: Sequence[int]) -> list[int]:
+    """Plan `lead.updated` on the open hand-off of each of these leads (those whose
+    profile just changed), for each CRM its webhook was tried on; returns the delivery
+    ids, which the next scheduler pass enqueues once committed."""
+    ids: list[int] = []
+    for handoff in open_handoffs(session, lead_ids).values():
+        targets = crm_targets(session, [handoff.id], attempted=True)
+        ids += plan_follow_up(session, handoff, "lead.updated", targets)
     return ids

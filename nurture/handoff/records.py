@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
-from nurture.db import is_postgres
+from nurture.db import is_postgres, member_of
 from nurture.handoff.routing import RepLoad
 from nurture.models import Event, Handoff, Lead
 from nurture.models.handoff import OPEN_STATUSES
@@ -30,7 +30,9 @@ def open_handoffs(session: Session, lead_ids: Iterable[int]) -> dict[int, Handof
     ids = list(lead_ids)
     if not ids:
         return {}
-    query = select(Handoff).where(Handoff.lead_id.in_(ids), Handoff.status.in_(OPEN_STATUSES))
+    query = select(Handoff).where(
+        member_of(session, Handoff.lead_id, ids), Handoff.status.in_(OPEN_STATUSES)
+    )
     return {handoff.lead_id: handoff for handoff in session.scalars(query)}
 
 

@@ -19,9 +19,11 @@ from sqlalchemy.orm import Session
 from nurture.campaigns.purposes import Purposes, wording_hash
 from nurture.consent.ledger import Proof, append, current
 from nurture.consent.suppression import suppression_reason
+from nurture.handoff.corrections import tell_crm_of_changes
 from nurture.leads.fields import FieldError, clean_lead
+from nurture.leads.merge import changes
 from nurture.leads.notices import NoticeDetails, queue_art14_notices
-from nurture.leads.service import find_lead, upsert_lead
+from nurture.leads.service import find_lead, merged_values, upsert_lead
 from nurture.leads.vendormail import VendorLead
 from nurture.models import Lead
 
@@ -92,10 +94,13 @@ def capture_lead(
         raise FieldError(
             "consent.basis", "legitimate interest covers business contacts only: give a company"
         )
+    changing = known is not None and bool(changes(merged_values(known), clean))
     lead, created = upsert_lead(
         session, clean, source=default_source, now=now, event_source=channel
     )
     captured = Captured(lead, created)
+    if changing:
+        tell_crm_of_changes(session, [lead.id])
     if consent is not None and purposes is not None:
         _grant(session, captured, consent, purposes, channel, default_source, now)
     return captured

@@ -45,6 +45,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from nurture.consent.ledger import ConsentError
+from nurture.handoff.corrections import tell_crm_of_changes
 from nurture.leads.fields import CleanLead, FieldError
 from nurture.leads.merge import changes, combine
 from nurture.leads.notices import NoticeDetails, queue_art14_notices
@@ -320,7 +321,9 @@ class Importer:
                     ids.append(lead.id)
             conflicts = writer.update(session, updates, self.now)
             self._tally.updated += len(updates) - len(conflicts)
-            ids += [update.id for update in updates if update.id not in conflicts]
+            written = [update.id for update in updates if update.id not in conflicts]
+            tell_crm_of_changes(session, written)  # sales working a lead see what changed
+            ids += written
             if not conflicts:
                 return ids
             pairs = self._reread(session, writer, [groups[lead_id] for lead_id in conflicts])

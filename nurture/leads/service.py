@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,12 +34,17 @@ def get_lead(session: Session, email: str) -> Lead:
     return lead
 
 
+def merged_values(lead: Lead) -> dict[str, Any]:
+    """The columns a merge reads and writes, as `merge.changes` takes them."""
+    return {name: getattr(lead, name) for name in MERGED_COLUMNS}
+
+
 def merge_into(lead: Lead, clean: CleanLead) -> bool:
     """Non-empty incoming values win; nothing is erased by a missing column. True if changed.
 
     The rules live in `nurture.leads.merge`, shared with the bulk importer.
     """
-    changed = changes({name: getattr(lead, name) for name in MERGED_COLUMNS}, clean)
+    changed = changes(merged_values(lead), clean)
     for name, value in changed.items():
         setattr(lead, name, value)
     return bool(changed)

@@ -28,6 +28,7 @@ from nurture.db import is_postgres, savepoint
 from nurture.leads.events import record_event
 from nurture.leads.fields import CleanLead
 from nurture.leads.merge import MERGED_COLUMNS, new_lead_values
+from nurture.leads.service import merged_values
 from nurture.models import ConsentState, Lead
 
 # Bound parameters per IN (...): well under SQLite's limit.
@@ -187,8 +188,7 @@ class OrmWriter:
         for part in batched(emails):
             for lead in session.scalars(select(Lead).where(Lead.email.in_(part))):
                 self._leads[lead.id] = lead
-                values = {name: getattr(lead, name) for name in MERGED_COLUMNS}
-                known[lead.email] = KnownLead(lead.id, values, lead.updated_at)
+                known[lead.email] = KnownLead(lead.id, merged_values(lead), lead.updated_at)
         return known
 
     def create(

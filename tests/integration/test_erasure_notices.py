@@ -48,12 +48,6 @@ EMAIL = "ximena.erased@example.com"
 
 
 @pytest.fixture
-def crm() -> Iterator[Receiver]:
-    with http_receiver() as receiver:
-        yield receiver
-
-
-@pytest.fixture
 def subscriber() -> Iterator[Receiver]:
     with http_receiver() as receiver:
         yield receiver

@@ -10,7 +10,6 @@ path.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -25,7 +24,6 @@ from tests.handoff_support import (
     add_events,
     event_types,
     handoffs,
-    http_receiver,
     lead,
     write_rules,
 )
@@ -57,12 +55,6 @@ steps:
     subject: "You did not click"
     template: welcome/trial.html
 """
-
-
-@pytest.fixture
-def crm() -> Iterator[Receiver]:
-    with http_receiver() as receiver:
-        yield receiver
 
 
 def settle(engine: Engine) -> None:

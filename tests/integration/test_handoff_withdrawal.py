@@ -5,7 +5,6 @@ is sent, and no score update hands the lead over again while the request holds."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -26,16 +25,10 @@ from tests.crm_support import (
     record_enqueued,
     signed_body,
 )
-from tests.handoff_support import Receiver, deliveries, event_types, handoffs, http_receiver
+from tests.handoff_support import Receiver, deliveries, event_types, handoffs
 from tests.prospects import Site, consented
 
 EMAIL = "ines.withdrawn@example.com"
-
-
-@pytest.fixture
-def crm() -> Iterator[Receiver]:
-    with http_receiver() as receiver:
-        yield receiver
 
 
 @pytest.fixture

@@ -5,8 +5,6 @@ lead never reached hears nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import select
 
@@ -27,12 +25,6 @@ from tests.prospects import Site
 
 EMAIL = "ximena.fixed@example.com"
 PROFILE = {"first_name": "Ximena", "company": "Acme", "country": "ES"}
-
-
-@pytest.fixture
-def crm() -> Iterator[Receiver]:
-    with http_receiver() as receiver:
-        yield receiver
 
 
 @pytest.fixture
