@@ -29,15 +29,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 
 from nurture.clock import Clock
 from nurture.db import SessionFactory, unit_of_work
 from nurture.handoff import webhook
+from nurture.leases import claim
 from nurture.models import ErasureNotice, WebhookSubscription
 
-LEASE = timedelta(minutes=2)  # longer than an attempt (timeout 10 s)
 TIMEOUT = 10.0
 EVENTS = {"crm": "lead.erased", "webhook": "lead_erased"}  # each channel's naming
 
@@ -70,7 +69,7 @@ class ErasureNotifier:
         """Attempt once; returns when to try again, or None when there is nothing more."""
         now = self.wall_clock.now()
         with unit_of_work(self.sessions) as session:
-            if not _claim(session, notice_id, now):
+            if not claim(session, ErasureNotice, notice_id, now):
                 return None
             attempt = self._prepare(session, session.get_one(ErasureNotice, notice_id), now)
         outcome: webhook.HttpReply | Refused = (
@@ -149,19 +148,3 @@ def notice_body(row: ErasureNotice, now: datetime) -> dict[str, Any]:
         "data": {"type": "erased", "deliveries": list(held.get("deliveries", []))},
         "lead": None,
     }
-
-
-def _claim(session: Session, notice_id: int, now: datetime) -> bool:
-    result = session.execute(
-        update(ErasureNotice)
-        .where(ErasureNotice.id == notice_id, ErasureNotice.status == "pending")
-        .where(
-            or_(
-                ErasureNotice.next_attempt_at.is_(None),
-                ErasureNotice.next_attempt_at <= now + timedelta(seconds=1),
-            )
-        )
-        .values(attempts=ErasureNotice.attempts + 1, next_attempt_at=now + LEASE, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(getattr(result, "rowcount", 0))

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 
-from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 
 from nurture.clock import Clock
@@ -34,14 +33,13 @@ from nurture.handoff.deliveries import FOLLOW_UPS
 from nurture.handoff.notify import owner_mail
 from nurture.handoff.payload import webhook_body
 from nurture.handoff.withdraw import WITHDRAWN
+from nurture.leases import claim
 from nurture.mail.errors import SendError, TransientSendError
 from nurture.mail.message import build_mime
 from nurture.mail.transport import Transport
 from nurture.models import Handoff, HandoffDelivery, Lead
 from nurture.scoring.loader import LoadedRules
 from nurture.scoring.rules import HandoffRules
-
-LEASE = timedelta(minutes=2)  # longer than any attempt (webhook timeout ≤ 60 s)
 
 
 @dataclass(frozen=True)
@@ -80,7 +78,7 @@ class Deliverer:
         """Attempt once; returns when to try again, or None when there is nothing to do."""
         now = self.wall_clock.now()
         with unit_of_work(self.sessions) as session:
-            if not _claim(session, delivery_id, now):
+            if not claim(session, HandoffDelivery, delivery_id, now, last_attempt_at=now):
                 return None
             request = self._build(session, session.get_one(HandoffDelivery, delivery_id), now)
         result = request if isinstance(request, Result) else self._send(request)
@@ -159,27 +157,6 @@ class Deliverer:
         ceiling = min(self.max_backoff, self.min_backoff * (1 << max(0, attempts - 1)))
         floor = self.min_backoff / 2
         return floor + (ceiling - floor) * random.random()
-
-
-def _claim(session: Session, delivery_id: int, now: datetime) -> bool:
-    result = session.execute(
-        update(HandoffDelivery)
-        .where(HandoffDelivery.id == delivery_id, HandoffDelivery.status == "pending")
-        .where(
-            or_(
-                HandoffDelivery.next_attempt_at.is_(None),
-                HandoffDelivery.next_attempt_at <= now + timedelta(seconds=1),
-            )
-        )
-        .values(
-            attempts=HandoffDelivery.attempts + 1,
-            last_attempt_at=now,
-            next_attempt_at=now + LEASE,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    return bool(getattr(result, "rowcount", 0))
 
 
 def _smtp_code(reply: str) -> int | None:

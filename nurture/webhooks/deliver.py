@@ -17,15 +17,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 
 from nurture.clock import Clock
 from nurture.db import SessionFactory, unit_of_work
 from nurture.handoff import webhook
+from nurture.leases import claim
 from nurture.models import Event, Lead, WebhookDelivery, WebhookSubscription
 
-LEASE = timedelta(minutes=2)  # longer than an attempt (timeout 10 s)
 TIMEOUT = 10.0
 
 
@@ -49,7 +48,7 @@ class WebhookDeliverer:
         """Attempt once; returns when to try again, or None when there is nothing more."""
         now = self.wall_clock.now()
         with unit_of_work(self.sessions) as session:
-            if not _claim(session, delivery_id, now):
+            if not claim(session, WebhookDelivery, delivery_id, now):
                 return None
             attempt = _prepare(session, session.get_one(WebhookDelivery, delivery_id), now)
         if attempt is None:
@@ -89,22 +88,6 @@ class WebhookDeliverer:
         """Exponential with jitter, capped: about 30 s, 1 min, 2 min … up to 6 hours."""
         ceiling = min(self.max_backoff, self.min_backoff * (1 << max(0, attempts - 1)))
         return ceiling / 2 + (ceiling / 2) * random.random()
-
-
-def _claim(session: Session, delivery_id: int, now: datetime) -> bool:
-    result = session.execute(
-        update(WebhookDelivery)
-        .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending")
-        .where(
-            or_(
-                WebhookDelivery.next_attempt_at.is_(None),
-                WebhookDelivery.next_attempt_at <= now + timedelta(seconds=1),
-            )
-        )
-        .values(attempts=WebhookDelivery.attempts + 1, next_attempt_at=now + LEASE, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(getattr(result, "rowcount", 0))
 
 
 def _prepare(session: Session, row: WebhookDelivery, now: datetime) -> Attempt | None:
