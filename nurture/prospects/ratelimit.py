@@ -24,7 +24,8 @@ HOUR = timedelta(hours=1)
 SIGNUP_IP = "signup-ip"
 CONFIRM_MAIL = "confirm-mail"  # confirmation mails per address
 LINK_MAIL = "link-mail"  # fresh-link and address-change mails per address
-ADDRESS_SCOPES = (CONFIRM_MAIL, LINK_MAIL)
+ADDRESS_CHANGE = "address-change"  # address changes a lead asks for, per its address
+ADDRESS_SCOPES = (CONFIRM_MAIL, LINK_MAIL, ADDRESS_CHANGE)
 
 
 def limit_key(secret: str, scope: str, value: str) -> str:

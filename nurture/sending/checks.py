@@ -14,8 +14,12 @@ from nurture.models import Lead, Message
 # and my-data pages. Their own unsubscription, objection or restriction must not lock
 # them out of access, export, erasure, or of reversing it (GDPR art. 12(2), 18(2), 21);
 # a bounce or a spam complaint still does (the mailbox cannot or does not want mail).
-SELF_SERVICE_TEMPLATES = frozenset({"transactional/fresh_link"})
+SELF_SERVICE_TEMPLATES = frozenset({"transactional/fresh_link", "transactional/confirm_address"})
 OWN_CHOICES = frozenset({"unsubscribed", "objected"})
+# Mail to the address a lead asked to move to (art. 16), not to the one it has: the
+# suppression of the old address (typically a bounce, the usual reason to move) says
+# nothing about the new one, which was checked when the change was asked for.
+TO_NEW_ADDRESS = frozenset({"transactional/confirm_address"})
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,10 @@ def blocked_reason(
     if lead is None or facts is None:
         return "the lead no longer exists (erased)"
     asked = row.kind == "transactional" and row.template in SELF_SERVICE_TEMPLATES
-    if facts.suppressed is not None and not (asked and facts.suppressed in OWN_CHOICES):
+    elsewhere = asked and row.template in TO_NEW_ADDRESS
+    if facts.suppressed is not None and not (
+        elsewhere or (asked and facts.suppressed in OWN_CHOICES)
+    ):
         return f"address suppressed ({facts.suppressed})"
     if lead.restricted_at is not None and not asked:
         return "processing restricted by the lead (GDPR art. 18)"

@@ -8,6 +8,7 @@ page with a short-lived `erase` token, whose form must tick "I understand".
 from __future__ import annotations
 
 import json
+import time
 
 from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
@@ -23,7 +24,14 @@ from nurture.leads.events import record_event
 from nurture.leads.fields import FieldError
 from nurture.prospects.address import request_change
 from nurture.prospects.resolve import lead_of
-from nurture.web.pages import locale, page, prospect_blueprint, runtime, setup
+from nurture.web.pages import (
+    answer_no_sooner,
+    locale,
+    page,
+    prospect_blueprint,
+    runtime,
+    setup,
+)
 from nurture.web.views import my_data_view
 
 blueprint = Blueprint("my_data", __name__)
@@ -51,13 +59,23 @@ def correct(token: str) -> ResponseReturnValue:
 
 @blueprint.post("/my-data/<token>/email")
 def change_email(token: str) -> ResponseReturnValue:
+    """Answered alike, and no sooner, whether the new address is free, taken or
+    suppressed: the form must not tell which addresses nurture knows."""
+    started = time.monotonic()
     with unit_of_work(runtime().sessions) as session:
         lead = lead_of(session, runtime().tokens, "preferences", token)
         try:
-            request_change(session, setup(), lead, request.form.get("email", ""), locale())
+            outcome = request_change(
+                session, setup(), lead, request.form.get("email", ""), locale()
+            )
         except InvalidEmail:
             return my_data_view(session, lead, error="email", status=400)
-        return my_data_view(session, lead, notice="data.email.sent")
+        if outcome == "lead limited":
+            lang = locale(lead.locale)
+            return page("message.html", 429, lang=lang, title="limited.title", body="limited.body")
+        answer = my_data_view(session, lead, notice="data.email.sent")
+    answer_no_sooner(started)
+    return answer
 
 
 @blueprint.post("/my-data/<token>/export.<fmt>")

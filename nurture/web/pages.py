@@ -7,6 +7,7 @@ Content-Security-Policy and no framing (an erase button must not be clickjacked)
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Blueprint, Response, current_app, make_response, render_template, request
@@ -61,6 +62,16 @@ def origin() -> Origin:
 
 def locale(lead_locale: str | None = None) -> str:
     return choose(lead_locale, [lang for lang, _ in request.accept_languages])
+
+
+# Seconds: forms that must not tell whether an address is known answer no sooner than
+# this after the request came in, well above the work a new address costs.
+ANSWER_FLOOR = 0.2
+
+
+def answer_no_sooner(started: float) -> None:
+    """Wait until `ANSWER_FLOOR` seconds after `started` (a `time.monotonic()`)."""
+    time.sleep(max(0.0, started + ANSWER_FLOOR - time.monotonic()))
 
 
 def page(template: str, status: int = 200, *, lang: str | None = None, **context: Any) -> Response:

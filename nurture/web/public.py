@@ -25,9 +25,16 @@ from nurture.leads.email import InvalidEmail, normalise_email
 from nurture.prospects.freshlink import send_fresh_link
 from nurture.prospects.signup import SignUpInvalid, read_form, subscribe
 from nurture.web.csrf import csrf
-from nurture.web.pages import locale, origin, page, prospect_blueprint, purposes, runtime, setup
-
-ANSWER_FLOOR = 0.2  # seconds: well above the work a new address costs
+from nurture.web.pages import (
+    answer_no_sooner,
+    locale,
+    origin,
+    page,
+    prospect_blueprint,
+    purposes,
+    runtime,
+    setup,
+)
 
 blueprint = Blueprint("public", __name__)
 prospect_blueprint(
@@ -81,7 +88,7 @@ def subscribe_post() -> ResponseReturnValue:
         outcome = subscribe(session, setup(), sign_up, origin())
     if outcome == "ip limited":
         return page("message.html", 429, lang=lang, title="limited.title", body="limited.body")
-    _no_sooner_than(started + ANSWER_FLOOR)
+    answer_no_sooner(started)
     return page("message.html", lang=lang, title="subscribed.title", body="subscribed.body")
 
 
@@ -118,12 +125,8 @@ def fresh_link_post() -> ResponseReturnValue:
         outcome = send_fresh_link(session, setup(), raw, origin(), locale())
     if outcome == "ip limited":
         return page("message.html", 429, title="limited.title", body="limited.body")
-    _no_sooner_than(started + ANSWER_FLOOR)
+    answer_no_sooner(started)
     return page("message.html", title="fresh.title", body="fresh.sent")
-
-
-def _no_sooner_than(moment: float) -> None:
-    time.sleep(max(0.0, moment - time.monotonic()))
 
 
 @blueprint.get("/assets/nurture.css")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -13,12 +14,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from nurture.consent.ledger import Current, current
+from nurture.consent.suppression import suppress, suppression_reason
 from nurture.consent.tokens import Tokens
 from nurture.db import unit_of_work
 from nurture.models import AddressChange, Event, Lead
 from nurture.prospects import consent
+from nurture.web.pages import ANSWER_FLOOR
 from tests.conftest import TEST_KEYS, RuntimeFactory
-from tests.prospects import Site, consented, mail_rows, make_site, row_counts
+from tests.prospects import SIGNED_UP, Site, consented, mail_rows, make_site, row_counts
 
 SCANNERS = [
     "Mozilla/5.0 (compatible; Microsoft Office Protocol Discovery) SafeLinks",
@@ -318,3 +321,99 @@ def test_address_change_to_a_taken_address_sends_nothing(site: Site) -> None:
     assert answer.status_code == 200
     assert "a confirmation link is on its way" in answer.get_data(as_text=True)
     assert mail_rows(site.rt) == []
+
+
+def ask_new_address(site: Site, lead: Lead, email: str) -> tuple[int, float]:
+    """The my-data address form: its status code and how long the answer took."""
+    page = "/my-data/" + site.rt.tokens.sign("preferences", lead.public_id)
+    token = site.csrf(page)
+    started = time.monotonic()
+    answer = site.client.post(page + "/email", data={"csrf_token": token, "email": email})
+    return answer.status_code, time.monotonic() - started
+
+
+def confirm_new_address(site: Site) -> None:
+    with unit_of_work(site.rt.sessions) as session:
+        change = session.scalars(select(AddressChange)).one()
+    confirm = "/address/" + site.rt.tokens.sign("address", change.public_id)
+    assert site.client.post(confirm, data={"csrf_token": site.csrf(confirm)}).status_code == 200
+
+
+def test_the_page_answering_its_own_forms_keeps_their_targets(site: Site) -> None:
+    """After a refused correction (and after a saved one) every form still posts to the
+    my-data page's own routes, and the next try is saved."""
+    lead = consented(site)
+    page = "/my-data/" + site.rt.tokens.sign("preferences", lead.public_id)
+    targets = [page + route for route in ("/correct", "/email", "/export.json", "/export.csv")]
+    form = {"csrf_token": site.csrf(page), "first_name": "Ana", "country": "Narnia"}
+
+    refused = site.client.post(page + "/correct", data=form)
+
+    assert refused.status_code == 400
+    assert re.findall(r'action="([^"]+)"', refused.get_data(as_text=True)) == targets
+    saved = site.client.post(page + "/correct", data={**form, "country": "ES"})
+    assert saved.status_code == 200
+    assert re.findall(r'action="([^"]+)"', saved.get_data(as_text=True)) == targets
+    assert site.lead("ana@example.com").country == "ES"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("old_state", ["bounced", "restricted"])
+def test_the_new_address_gets_its_confirmation_whatever_the_old_one_went_through(
+    site: Site, old_state: str
+) -> None:
+    """Moving away from a bouncing mailbox is the usual reason to change address, and a
+    restriction (art. 18) leaves the right to rectification (art. 16) intact."""
+    lead = consented(site)
+    with unit_of_work(site.rt.sessions) as session:
+        if old_state == "bounced":
+            suppress(session, site.rt.settings.suppression_key, lead.email, "bounced", SIGNED_UP)
+        else:
+            session.get_one(Lead, lead.id).restricted_at = SIGNED_UP
+    assert ask_new_address(site, lead, "ana.new@example.com")[0] == 200
+
+    [row] = mail_rows(site.rt)
+    assert site.rt.sender.deliver(row.id).status == "sent"
+
+
+def test_an_objection_moves_with_the_address(site: Site) -> None:
+    """ "Stop all marketing", then a new address: the new address is suppressed as the
+    old one is, so a later import of it under legitimate interest stays refused."""
+    lead = consented(site)
+    url = "/u/" + site.rt.tokens.sign("unsubscribe", [lead.public_id, "newsletter", "news"])
+    site.client.post(url + "/choose", data={"csrf_token": site.csrf(url), "scope": "all"})
+    ask_new_address(site, lead, "ana.new@example.com")
+    confirm_new_address(site)
+
+    key = site.rt.settings.suppression_key
+    with unit_of_work(site.rt.sessions) as session:
+        assert suppression_reason(session, key, "ana.new@example.com") == "objected"
+        assert suppression_reason(session, key, "ana@example.com") == "objected"
+
+
+def test_a_bounce_stays_with_the_old_mailbox(site: Site) -> None:
+    lead = consented(site)
+    with unit_of_work(site.rt.sessions) as session:
+        suppress(session, site.rt.settings.suppression_key, lead.email, "bounced", SIGNED_UP)
+    ask_new_address(site, lead, "ana.new@example.com")
+    confirm_new_address(site)
+
+    with unit_of_work(site.rt.sessions) as session:
+        assert (
+            suppression_reason(session, site.rt.settings.suppression_key, "ana.new@example.com")
+            is None
+        )
+
+
+def test_the_address_form_tells_nothing_by_its_timing_and_limits_each_lead(site: Site) -> None:
+    """A taken, a suppressed and a free address take no less than the floor; a lead asking
+    over and over is stopped (one could otherwise test address after address)."""
+    lead = consented(site)
+    consented(site, "taken@example.com")
+    with unit_of_work(site.rt.sessions) as session:
+        suppress(session, site.rt.settings.suppression_key, "gone@example.com", "erased", SIGNED_UP)
+    for email in ("taken@example.com", "gone@example.com", "free@example.com"):
+        status, took = ask_new_address(site, lead, email)
+        assert (status, took >= ANSWER_FLOOR) == (200, True), email
+    for n in range(2):
+        assert ask_new_address(site, lead, f"more{n}@example.com")[0] == 200
+    assert ask_new_address(site, lead, "sixth@example.com")[0] == 429

@@ -14,7 +14,7 @@ from nurture.db import unit_of_work
 from nurture.models import Lead
 from nurture.prospects.mailing import FRESH_LINK
 from nurture.sending.checks import SELF_SERVICE_TEMPLATES
-from nurture.web.public import ANSWER_FLOOR
+from nurture.web.pages import ANSWER_FLOOR
 from tests.conftest import RuntimeFactory
 from tests.prospects import Site, consented, csrf_of, mail_rows, make_site
 
