@@ -37,8 +37,10 @@ def mail_import(rt: Runtime, data: bytes, consent: ImportConsent | None, source:
             raise UserError(
                 f"the lead in the mail from {vendor.sender} is refused: {error}"
             ) from None
-        lead_id, notices = captured.lead.id, captured.notice_ids
+        lead_id, notices, updates = captured.lead.id, captured.notice_ids, captured.crm_updates
         after_commit(session, lambda: send_mail(rt, notices))
+        if updates:
+            after_commit(session, lambda: rt.actors.enqueue_deliveries(updates))
     rescore(rt, [lead_id])
     verb = "created lead" if captured.created else "merged into lead"
     line = f"{verb} {captured.lead.public_id} from {vendor.sender}"

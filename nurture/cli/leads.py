@@ -96,8 +96,10 @@ def _import(rt: Runtime, file: Path, importer: Importer) -> ImportSummary:
             unit_of_work(rt.sessions) as session,
         ):
             summary = importer.run(session, table, bar.update, _waiting)
-            notices = summary.notice_ids
+            notices, updates = summary.notice_ids, summary.crm_updates
             after_commit(session, lambda: send_mail(rt, notices))
+            if updates:
+                after_commit(session, lambda: rt.actors.enqueue_deliveries(updates))
     except (UnreadableFile, ConcurrentChanges) as error:
         raise UserError(f"{error}; nothing was imported") from None
     return summary

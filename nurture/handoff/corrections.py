@@ -25,6 +25,9 @@ from nurture.handoff.deliveries import crm_targets, plan_follow_up
 from nurture.handoff.records import open_handoffs
 from nurture.models import Handoff
 
+CORRECTION = "correction"  # `HandoffDelivery.cause`: the person corrected their data
+MERGE = "merge"  # new data from an import, the API or a vendor's mail
+
 
 def tell_crm_of_correction(
     session: Session, lead_id: int, *, notify: Callable[[Sequence[int]], None] | None = None
@@ -40,7 +43,7 @@ def tell_crm_of_correction(
     if not handoffs:
         return []
     targets = crm_targets(session, [handoff.id for handoff in handoffs], attempted=True)
-    ids = plan_follow_up(session, handoffs[0], "lead.updated", targets)
+    ids = plan_follow_up(session, handoffs[0], "lead.updated", targets, CORRECTION)
     if ids and notify is not None:
         after_commit(session, lambda: notify(ids))
     return ids
@@ -49,9 +52,10 @@ def tell_crm_of_correction(
 def tell_crm_of_changes(session: Session, lead_ids: Sequence[int]) -> list[int]:
     """Plan `lead.updated` on the open hand-off of each of these leads (those whose
     profile just changed), for each CRM its webhook was tried on; returns the delivery
-    ids, which the next scheduler pass enqueues once committed."""
+    ids, for the caller to enqueue once committed. Not sent if the hand-off has ended
+    by then (`Deliverer`)."""
     ids: list[int] = []
     for handoff in open_handoffs(session, lead_ids).values():
         targets = crm_targets(session, [handoff.id], attempted=True)
-        ids += plan_follow_up(session, handoff, "lead.updated", targets)
+        ids += plan_follow_up(session, handoff, "lead.updated", targets, MERGE)
     return ids

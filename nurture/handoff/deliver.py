@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from nurture.clock import Clock
 from nurture.db import SessionFactory, unit_of_work
 from nurture.handoff import webhook
+from nurture.handoff.corrections import MERGE
 from nurture.handoff.deliveries import FOLLOW_UPS
 from nurture.handoff.notify import owner_mail
 from nurture.handoff.payload import webhook_body
@@ -38,6 +39,7 @@ from nurture.mail.errors import SendError, TransientSendError
 from nurture.mail.message import build_mime
 from nurture.mail.transport import Transport
 from nurture.models import Handoff, HandoffDelivery, Lead
+from nurture.models.handoff import OPEN_STATUSES
 from nurture.scoring.loader import LoadedRules
 from nurture.scoring.rules import HandoffRules
 
@@ -91,6 +93,10 @@ class Deliverer:
             # Planned before the person objected or restricted processing: the profile
             # must not reach sales after that (the CRM hears `lead.withdrawn` instead).
             return Result(False, None, "the hand-off was withdrawn: not sent", permanent=True)
+        if row.cause == MERGE and handoff.status not in OPEN_STATUSES:
+            # New data is for sales working the lead; a correction (art. 19) still goes.
+            reason = f"the hand-off is {handoff.status}: new data is not sent"
+            return Result(False, None, reason, permanent=True)
         lead = session.get_one(Lead, handoff.lead_id)
         config = self.rules().rules
         handoff_rules = config.handoff if config is not None else None

@@ -79,15 +79,21 @@ def crm_targets(session: Session, handoff_ids: Sequence[int], *, attempted: bool
 
 
 def plan_follow_up(
-    session: Session, handoff: Handoff, event: str, targets: Mapping[str, int]
+    session: Session,
+    handoff: Handoff,
+    event: str,
+    targets: Mapping[str, int],
+    cause: str | None = None,
 ) -> list[int]:
-    """One webhook per CRM in `targets`; no owner email (the rep works in the CRM)."""
+    """One webhook per CRM in `targets`; no owner email (the rep works in the CRM).
+    `cause`: why a `lead.updated` goes (`HandoffDelivery.cause`)."""
     assert event in FOLLOW_UPS, event
     rows = [
         HandoffDelivery(
             handoff_id=handoff.id,
             channel="webhook",
             event=event,
+            cause=cause,
             target=url,
             max_attempts=attempts,
         )

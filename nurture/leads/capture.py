@@ -44,6 +44,8 @@ class Captured:
     created: bool
     consent_recorded: bool = False
     notice_ids: list[int] = field(default_factory=list)
+    # `lead.updated` for the CRM working the lead: the caller enqueues them once committed.
+    crm_updates: list[int] = field(default_factory=list)
 
 
 def read_consent(raw: Any, purposes: Purposes | None) -> CaptureConsent | None:
@@ -100,7 +102,7 @@ def capture_lead(
     )
     captured = Captured(lead, created)
     if changing:
-        tell_crm_of_changes(session, [lead.id])
+        captured.crm_updates = tell_crm_of_changes(session, [lead.id])
     if consent is not None and purposes is not None:
         _grant(session, captured, consent, purposes, channel, default_source, now)
     return captured

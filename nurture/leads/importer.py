@@ -92,6 +92,8 @@ class ImportSummary:
     rejects: list[Reject] = field(default_factory=list)
     # Art. 14 notices queued: the caller enqueues them once the import is committed.
     notice_ids: list[int] = field(default_factory=list)
+    # `lead.updated` for CRMs working merged leads: enqueued once committed, too.
+    crm_updates: list[int] = field(default_factory=list)
 
     @property
     def rejected(self) -> int:
@@ -109,6 +111,7 @@ class ImportSummary:
         self.consents += other.consents
         self.rejects += other.rejects
         self.notice_ids += other.notice_ids
+        self.crm_updates += other.crm_updates
 
 
 @dataclass
@@ -322,7 +325,8 @@ class Importer:
             conflicts = writer.update(session, updates, self.now)
             self._tally.updated += len(updates) - len(conflicts)
             written = [update.id for update in updates if update.id not in conflicts]
-            tell_crm_of_changes(session, written)  # sales working a lead see what changed
+            # Sales working a lead see what changed.
+            self._tally.crm_updates += tell_crm_of_changes(session, written)
             ids += written
             if not conflicts:
                 return ids

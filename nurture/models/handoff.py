@@ -71,6 +71,9 @@ class HandoffDelivery(Base):
     )
     channel: Mapped[str] = mapped_column(String(16))  # webhook | email
     event: Mapped[str] = mapped_column(String(32))  # nurture.handoff.deliveries.WEBHOOK_EVENTS
+    # Why a `lead.updated` was planned: `correction` (art. 19, owed even once the hand-off
+    # ended) or `merge` (new data, only while it is open); None for every other event.
+    cause: Mapped[str | None] = mapped_column(String(16))
     target: Mapped[str] = mapped_column(String(500))  # the URL, or the rep's address
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)

@@ -88,6 +88,9 @@ def post_lead() -> ResponseReturnValue:
             now=rt.clock.now(),
         )
         _after_commit(session, rt, captured.lead.id, captured.notice_ids)
+        crm_updates = captured.crm_updates
+        if crm_updates:
+            after_commit(session, lambda: rt.actors.enqueue_deliveries(crm_updates))
         lead = captured.lead
     body = {"id": lead.public_id, "created": captured.created, "consent": captured.consent_recorded}
     return jsonify(body), 201 if captured.created else 200

@@ -13,7 +13,15 @@ from nurture.leads.importer import ImportConsent, Importer
 from nurture.leads.sources import open_table
 from nurture.models import HandoffDelivery
 from tests.conftest import RuntimeFactory
-from tests.crm_support import NOW, crm_site, deliver, hot, preferences, signed_body
+from tests.crm_support import (
+    NOW,
+    crm_site,
+    deliver,
+    hot,
+    preferences,
+    record_enqueued,
+    signed_body,
+)
 from tests.handoff_support import Receiver, deliveries, handoffs
 from tests.prospects import Site
 
@@ -25,6 +33,11 @@ PROFILE = {"first_name": "Ximena", "company": "Acme", "country": "ES"}
 @pytest.fixture
 def site(db_url: str, make_runtime: RuntimeFactory, crm: Receiver) -> Site:
     return crm_site(make_runtime(db_url, api_keys=(KEY,)), crm.url)
+
+
+@pytest.fixture
+def enqueued(site: Site) -> list[int]:
+    return record_enqueued(site.rt)
 
 
 def updates(site: Site) -> list[HandoffDelivery]:
@@ -78,6 +91,28 @@ def test_an_import_merge_reaches_the_crm_working_the_lead(
     assert signed_body(crm.posts[-1])["lead"]["job_title"] == "CTO"
     import_rows(site, tmp_path, "email,job_title", f"{EMAIL},CTO")  # unchanged
     assert [row.id for row in updates(site)] == [update.id]
+
+
+def test_an_update_still_waiting_when_the_hand_off_ends_is_not_sent(
+    site: Site, crm: Receiver, enqueued: list[int]
+) -> None:
+    """Merged, queued at once, then the person restricts processing before it is posted:
+    the CRM hears `lead.withdrawn`, never the new phone number."""
+    lead = hot(site, EMAIL, **PROFILE)
+    deliver(site, "lead.assigned")
+    enqueued.clear()
+
+    post_lead(site, phone="+34 600 000 002")
+    [update] = updates(site)
+    assert enqueued == [update.id]
+    preferences(site, lead, restricted="on")
+    deliver(site, "lead.withdrawn")
+    deliver(site, "lead.updated")
+
+    [row] = updates(site)
+    assert (row.status, row.cause) == ("failed", "merge")
+    assert "new data is not sent" in (row.last_error or "")
+    assert [signed_body(post)["event"] for post in crm.posts] == ["lead.assigned", "lead.withdrawn"]
 
 
 def test_a_crm_whose_hand_off_ended_hears_nothing_more(site: Site, crm: Receiver) -> None:
