@@ -42,22 +42,32 @@ def lock_routing(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ROUTING_LOCK})
 
 
+# Timeline events of an assignment (`start.assign`), each naming the rep in `data.rep`.
+ASSIGNED_EVENTS = ("handoff_assigned", "handoff_claimed")
+
+
 def rep_loads(session: Session) -> dict[str, RepLoad]:
-    """Open leads and latest assignment per rep id."""
+    """Open leads and latest assignment per rep id.
+
+    The latest assignment comes from the timeline, not from the hand-offs' current
+    owner: a recalled hand-off loses its rep, and a rep who let a lead run past its SLA
+    must not look like one who was never given any (round robin would pick them next).
+    """
     opened = session.execute(
         select(Handoff.rep_id, func.count())
         .where(Handoff.rep_id.is_not(None), Handoff.status.in_(("assigned", "accepted")))
         .group_by(Handoff.rep_id)
     ).all()
+    rep = Event.data["rep"].as_string()
     latest = session.execute(
-        select(Handoff.rep_id, func.max(Handoff.assigned_at), func.max(Handoff.id))
-        .where(Handoff.rep_id.is_not(None), Handoff.assigned_at.is_not(None))
-        .group_by(Handoff.rep_id)
+        select(rep, func.max(Event.occurred_at), func.max(Event.id))
+        .where(Event.type.in_(ASSIGNED_EVENTS))
+        .group_by(rep)
     ).all()
-    loads = {rep: RepLoad(open=count) for rep, count in opened if rep}
-    for rep, at, handoff_id in latest:
-        if rep and at is not None:
-            loads[rep] = RepLoad(open=loads.get(rep, RepLoad()).open, last=(at, handoff_id))
+    loads = {rep_id: RepLoad(open=count) for rep_id, count in opened if rep_id}
+    for rep_id, at, event_id in latest:
+        if rep_id and at is not None:
+            loads[rep_id] = RepLoad(open=loads.get(rep_id, RepLoad()).open, last=(at, event_id))
     return loads
 
 

@@ -25,7 +25,7 @@ NEVER = (datetime.min.replace(tzinfo=UTC), 0)
 @dataclass(frozen=True)
 class RepLoad:
     open: int = 0
-    # (time, hand-off id) of the rep's latest assignment; the id orders equal times.
+    # (time, event id) of the rep's latest assignment; the id orders equal times.
     last: tuple[datetime, int] = NEVER
 
 

@@ -154,6 +154,25 @@ def test_untouched_leads_are_recalled_after_the_sla(
     assert rt.scoring_pass().run(T0 + timedelta(hours=9)) == []  # reported once
 
 
+def test_a_rep_who_let_a_lead_run_past_the_sla_is_not_next_in_turn(
+    make_runtime: RuntimeFactory, db_url: str
+) -> None:
+    """Ana's lead is recalled; the next lead goes to Ben, who has had none yet: a recall
+    takes the lead away, not Ana's turn."""
+    rt = runtime(make_runtime, db_url)
+    first = hot_lead(rt, "slow@example.com")
+    config = rt.scoring().require().handoff
+    assert config is not None
+    with unit_of_work(rt.sessions) as session:
+        check_sla(session, config, T0 + timedelta(hours=4, minutes=1))
+    assert lead(rt, first).owner is None
+    rt.clock = FixedClock(T0 + timedelta(hours=5))
+
+    second = hot_lead(rt, "next@example.com")
+
+    assert lead(rt, second).owner == "ben"
+
+
 def test_a_customer_closes_the_hand_off(make_runtime: RuntimeFactory, db_url: str) -> None:
     """Converted: the lead is a customer and its open hand-off is closed."""
     rt = runtime(make_runtime, db_url)
