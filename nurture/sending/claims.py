@@ -47,6 +47,29 @@ def release(
     )
 
 
+def hold(
+    session: Session | Connection,
+    message_id: int,
+    wall_now: datetime,
+    *,
+    retry_at: datetime,
+    error: str,
+) -> bool:
+    """Back to `queued` without counting the attempt: the message could not even be
+    composed, for a reason that is not its own (its campaign file is missing or broken
+    on this machine), and goes out once that is mended."""
+    return _move(
+        session,
+        message_id,
+        "sending",
+        status="queued",
+        attempts=Message.attempts - 1,
+        enqueued_at=retry_at,
+        last_error=error,
+        updated_at=wall_now,
+    )
+
+
 def finish(
     session: Session | Connection,
     message_id: int,

@@ -21,7 +21,8 @@ PAUSE_AFTER_ERRORS = 25
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # sent | retry | failed | unknown | suppressed | cancelled | not claimable
+    # sent | retry | held | failed | unknown | suppressed | cancelled | not claimable
+    status: str
     detail: str | None = None
     retry_in: timedelta | None = None
     paused: bool = False

@@ -54,6 +54,9 @@ from nurture.sending.store_core import CoreSendStore
 from nurture.sending.store_pg import PostgresSendStore
 from nurture.sending.transactional import TransactionalComposer
 
+# How long a step whose campaign does not load waits before it is tried again.
+CAMPAIGN_MISSING_RETRY = timedelta(minutes=5)
+
 
 @dataclass
 class Sender:
@@ -121,6 +124,8 @@ class Sender:
             return self._finish(connection, row, Outcome("suppressed", reason))
         try:
             mail = self._compose(row, lead, facts)
+            if isinstance(mail, Outcome) and mail.status == "held":
+                return self._hold(connection, row, mail)
             if isinstance(mail, Outcome):
                 return self._finish(connection, row, mail)
             data = build_mime(mail)
@@ -145,6 +150,12 @@ class Sender:
         )
         return outcome
 
+    def _hold(self, connection: Connection, row: Message, outcome: Outcome) -> Outcome:
+        wall_now = self.wall_clock.now()
+        retry_at = wall_now + CAMPAIGN_MISSING_RETRY
+        claims.hold(connection, row.id, wall_now, retry_at=retry_at, error=outcome.detail or "")
+        return Outcome("held", outcome.detail, retry_in=CAMPAIGN_MISSING_RETRY)
+
     def _compose(self, row: Message, lead: Lead, facts: SendFacts) -> OutgoingMail | Outcome:
         if row.kind == "transactional":
             if self.transactional is None:
@@ -152,7 +163,11 @@ class Sender:
             return self.transactional.compose(row, lead, self.clock.now())
         loaded = self.campaigns().campaigns.get(row.campaign_id or "")
         if loaded is None:
-            return Outcome("cancelled", f"campaign {row.campaign_id!r} is no longer loaded")
+            # A file saved with a typo, half-written by an editor, or missing on this
+            # machine: the step waits for it rather than being lost (a step removed
+            # from a campaign that loads is another matter: cancelled below).
+            why = f"campaign {row.campaign_id!r} is not loaded (missing or invalid file)"
+            return Outcome("held", f"{why}: waiting for it")
         step = loaded.campaign.step(row.step_id or "")
         if step is None:
             return Outcome("cancelled", f"step {row.step_id!r} was removed from the campaign")

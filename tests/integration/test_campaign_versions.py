@@ -77,3 +77,23 @@ def test_a_removed_step_is_skipped_for_leads_before_it(engine: Engine) -> None:
         (lead, "one"),
         (lead, "three"),
     ]
+
+
+def test_a_step_queued_while_its_file_is_broken_waits_for_the_fix(engine: Engine) -> None:
+    """A typo saved while step one is queued (or the file missing on a worker's machine):
+    the message waits, queued and saying why, and goes out once the file loads again."""
+    path = write_campaign(engine.rt, THREE_STEPS)
+    add_lead(engine.rt, "patient@example.com", MONDAY - timedelta(days=1))
+    engine.schedule(MONDAY)
+    [row] = messages(engine.rt)
+    engine.rt.campaigns.recheck_after = 0  # the sender sees each edit at once
+
+    path.write_text(THREE_STEPS.replace("after: 2d", "after: two days"))
+    outcome = engine.rt.sender.deliver(row.id)
+
+    assert (outcome.status, outcome.retry_in) == ("held", timedelta(minutes=5))
+    [held] = messages(engine.rt)
+    assert (held.status, held.attempts) == ("queued", 0)
+    assert "is not loaded" in (held.last_error or "")
+    path.write_text(THREE_STEPS)
+    assert engine.rt.sender.deliver(row.id).status == "sent"
