@@ -20,6 +20,7 @@ from nurture.campaigns.problems import Problem
 from nurture.campaigns.purposes import PURPOSES_FILE, Purposes, read_purposes
 from nurture.campaigns.schema import Campaign
 from nurture.campaigns.yamlsource import ParsedYaml, load_model
+from nurture.mail.headers import parse_mailbox
 
 # Files in the campaigns folder that are not campaigns (scoring.yaml has its own loader).
 NOT_CAMPAIGNS = frozenset({PURPOSES_FILE, "scoring.yaml"})
@@ -130,4 +131,8 @@ def address_error(value: str) -> str | None:
         validate_email(addresses[0][1], check_deliverability=False)
     except EmailNotValidError as exc:
         return f"{addresses[0][1]!r} is not a valid email address: {exc}"
+    try:  # what the mailer writes into From and Reply-To, parsed as it will be then
+        parse_mailbox(value)
+    except ValueError as exc:
+        return f"{value!r} cannot be a From or Reply-To: {exc} (write `Name <user@example.com>`)"
     return None

@@ -31,7 +31,6 @@ from nurture.campaigns.registry import CampaignSet
 from nurture.clock import Clock
 from nurture.db import SessionFactory, unit_of_work
 from nurture.mail.errors import (
-    HeaderInjectionError,
     SendError,
     TransientSendError,
     UnknownOutcome,
@@ -129,7 +128,9 @@ class Sender:
             if isinstance(mail, Outcome):
                 return self._finish(connection, row, mail)
             data = build_mime(mail)
-        except (TemplateError, HeaderInjectionError) as error:
+        except (TemplateError, ValueError) as error:
+            # Header injection, or an address or URL the mail cannot carry: this row
+            # fails, saying why, and the batch goes on (resend once it is mended).
             return self._finish(connection, row, Outcome("failed", str(error)))
         return Prepared(
             row.id,

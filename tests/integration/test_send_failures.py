@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
 
 from nurture.clock import FixedClock
 from nurture.consent.suppression import suppression_reason
 from nurture.db import unit_of_work
 from nurture.engine.campaign_state import resume_campaign
+from nurture.mail import message as message_module
 from nurture.models import CampaignState, Event, Lead
+from nurture.sending import sender as sender_module
 from tests import services
 from tests.conftest import RuntimeFactory
 from tests.pipeline import THREE_STEPS, Engine, add_lead, messages, write_campaign
@@ -157,3 +162,31 @@ def test_paused_campaign_holds_its_queued_mail(
     assert engine.schedule(MONDAY + timedelta(minutes=31)).requeued == 1
     assert rt.sender.deliver(held.id).status == "sent"
     assert [m.rcpt_tos for m in smtp_server.messages] == [["other@example.com"]]
+
+
+def test_a_mail_that_cannot_be_written_fails_alone(
+    engine: Engine, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A value the MIME writer refuses fails that row, saying why; the rest of the batch
+    goes out (it used to roll the batch back and leave the row queued, retried forever)."""
+    write_campaign(engine.rt, THREE_STEPS)
+    for name in ("first", "second"):
+        add_lead(engine.rt, f"{name}@example.com", MONDAY - timedelta(days=1))
+    engine.schedule(MONDAY)
+    rows = sorted(messages(engine.rt), key=lambda row: row.id)
+    real, calls = message_module.build_mime, []
+
+    def build_mime(mail: Any) -> bytes:
+        calls.append(mail.to)
+        if len(calls) == 1:
+            raise ValueError("not an e-mail address (bad domain)")
+        return real(mail)
+
+    monkeypatch.setattr(sender_module, "build_mime", build_mime)
+    outcomes = engine.rt.sender.deliver_many([row.id for row in rows])
+
+    assert [outcome.status for outcome in outcomes] == ["failed", "sent"]
+    first, second = sorted(messages(engine.rt), key=lambda row: row.id)
+    assert (first.status, first.last_error) == ("failed", "not an e-mail address (bad domain)")
+    assert second.status == "sent"
+    assert len(smtp_server.messages) == 1

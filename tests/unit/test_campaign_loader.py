@@ -344,10 +344,14 @@ def test_values_that_mean_what_they_say_load_unchanged(text: str, data: dict[str
         ("Acme <>", "is not one email address"),
         ("Acme <hello@localhost>", "is not a valid email address"),
         ("Acme <hello@acme.example>\nBcc: x@y.example", "must be on one line"),
+        # RFC 5322 comments: parsed by the loader's getaddresses, not by the mailer.
+        ("news@acme.example (Acme News)", "cannot be a From or Reply-To"),
+        ("Acme <hello@acme.example> (Sales)", "cannot be a From or Reply-To"),
+        ("José Núñez <jose@acme.example>", None),
     ],
 )
 def test_address_error(value: str, error: str | None):
-    """Sender and reply-to are one real address, on one line."""
+    """Sender and reply-to are one real address, on one line, that the mailer can write."""
     found = address_error(value)
     if error is None:
         assert found is None
