@@ -68,7 +68,8 @@ def _number(args: Mapping[str, str], name: str, low: int, high: int) -> int | No
     raw = (args.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    # isdigit() alone takes "²" and "١", which int() then refuses or reads unexpectedly.
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         label = name.replace("_", " ")
         raise BadFilter(name, f"{label} must be a whole number from {low} to {high}")
     return int(raw)

@@ -12,7 +12,7 @@ from nurture.cli.dispatch import rescore
 from nurture.db import after_commit, unit_of_work
 from nurture.leads.events import BadEventType, check_external_event_type, record_event
 from nurture.leads.fields import FieldError
-from nurture.leads.reported import attribution
+from nurture.leads.reported import attribution, check_finite, check_not_future
 from nurture.leads.service import UnknownLead, get_lead
 
 
@@ -51,19 +51,23 @@ def add(
     """Record a behaviour event (call_completed, meeting_no_show, converted, ...)."""
     details = _data(data)
     with runtime() as rt, unit_of_work(rt.sessions) as session:
+        now = rt.clock.now()
         try:
             check_external_event_type(event_type)
             campaign_id, step_id = attribution(rt.campaigns(), campaign, step)
             lead = get_lead(session, email)
+            occurred_at = now if at is None else check_not_future(at, now)
+            check_finite(details, "data")
         except (UnknownLead, BadEventType) as error:
             raise UserError(str(error)) from None
         except FieldError as error:
-            raise UserError(f"--{error.field}: {error.message}") from None
+            option = {"occurred_at": "at"}.get(error.field, error.field.split(".")[0])
+            raise UserError(f"--{option}: {error.message}") from None
         record_event(
             session,
             lead,
             event_type,
-            occurred_at=at or rt.clock.now(),
+            occurred_at=occurred_at,
             source="cli",
             campaign_id=campaign_id,
             step_id=step_id,

@@ -17,7 +17,6 @@ would reorder keys).
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 from collections.abc import Iterable, Sequence
@@ -30,7 +29,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from nurture.leads.fields import CleanLead
 from nurture.leads.merge import MERGED_COLUMNS
 from nurture.leads.writers import NewLead, Update
-from nurture.models.base import UTCDateTime
+from nurture.models.base import UTCDateTime, public_id_from
 
 _JSON_COLUMNS = ("tags", "attributes")
 # The source column comes last of the text ones: a new lead takes `--source` when its
@@ -152,5 +151,4 @@ def staged(payload: str, keys: Sequence[str]) -> Any:
 def public_ids(count: int) -> list[str]:
     """`new_public_id()` × count from one read of the random source (same format)."""
     raw = os.urandom(16 * count)
-    encode = base64.urlsafe_b64encode
-    return [encode(raw[i : i + 16]).rstrip(b"=").decode("ascii") for i in range(0, 16 * count, 16)]
+    return [public_id_from(raw[i : i + 16]) for i in range(0, 16 * count, 16)]

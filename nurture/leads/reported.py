@@ -10,6 +10,7 @@ step, so a typo never files an event under a campaign nobody can find.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -54,6 +55,7 @@ def record_reported_event(
     data = raw.get("data") or {}
     if not isinstance(data, Mapping):
         raise FieldError("data", "must be an object")
+    check_finite(data, "data")
     event = record_event(
         session,
         lead,
@@ -65,6 +67,18 @@ def record_reported_event(
         data=dict(data),
     )
     return lead, event
+
+
+def check_finite(value: Any, where: str) -> None:
+    """JSON has no NaN or infinity (Python's parser reads them; PostgreSQL refuses them)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise FieldError(where, f"{value} is not a finite number")
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            check_finite(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            check_finite(item, f"{where}[{index}]")
 
 
 def attribution(
@@ -118,6 +132,12 @@ def _instant(value: Any, now: datetime) -> datetime:
         instant = parse_instant(str(value))
     except ValueError:
         raise FieldError("occurred_at", "is not an ISO 8601 date and time") from None
+    return check_not_future(instant, now)
+
+
+def check_not_future(instant: datetime, now: datetime) -> datetime:
+    """A reported event has happened: a future date would make the engine act on it now
+    (an exit) while scores and `simulate` wait for it."""
     if instant > now + FUTURE_TOLERANCE:
         raise FieldError("occurred_at", "is in the future")
     return instant

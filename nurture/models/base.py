@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import secrets
 from datetime import UTC, datetime
 from typing import Any
@@ -30,7 +31,15 @@ def utcnow() -> datetime:
 
 def new_public_id() -> str:
     """128 random bits, URL-safe: what appears in links and tokens instead of serial ids."""
-    return secrets.token_urlsafe(16)
+    return public_id_from(secrets.token_bytes(16))
+
+
+def public_id_from(random_bytes: bytes) -> str:
+    """16 random bytes as a public id: URL-safe base64, never starting with "-". One in
+    64 would, and a command-line argument that does reads as an option
+    (`nurture webhooks remove -Xy…` fails); its first character becomes "A" instead."""
+    text = base64.urlsafe_b64encode(random_bytes).rstrip(b"=").decode("ascii")
+    return "A" + text[1:] if text[0] == "-" else text
 
 
 class UTCDateTime(TypeDecorator[datetime]):

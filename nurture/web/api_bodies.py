@@ -68,11 +68,15 @@ def from_pairs(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
     for key, value in pairs:
         match = _FLAT_KEY.match(key)
         if match:
-            data.setdefault(match.group(1), {})[match.group(2)] = value
+            nested = data.setdefault(match.group(1), {})
+            if not isinstance(nested, dict):  # `consent=x` and `consent.purpose=y`
+                raise BodyError(match.group(1), "is given both as a value and as fields")
+            nested[match.group(2)] = value
         elif key == "tags":
             data.setdefault("tags", []).extend(part for part in value.split(",") if part.strip())
         elif key in data:
-            raise BodyError(key, "is given twice")
+            what = "is given twice" if isinstance(data[key], str) else "is given both ways"
+            raise BodyError(key, what)
         else:
             data[key] = value
     return data
@@ -85,6 +89,8 @@ def _xml(body: bytes) -> dict[str, Any]:
         raise BodyError("body", "XML with a DTD or entity declarations is refused") from None
     except ParseError as error:
         raise BodyError("body", f"not well-formed XML: {error}") from None
+    except (LookupError, ValueError) as error:  # e.g. <?xml encoding="bogus"?>
+        raise BodyError("body", f"unreadable XML: {error}") from None
     return _element(root, 0)
 
 

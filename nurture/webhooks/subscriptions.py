@@ -25,14 +25,21 @@ class SubscriptionError(ValueError):
 
 
 def check_url(url: str) -> str:
-    parts = urlsplit(url.strip())
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 (raises for a port that is not a number from 0 to 65535)
+    except ValueError as error:
+        raise SubscriptionError(f"{url!r} is not a valid URL: {error}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise SubscriptionError(f"{url!r} is not an http(s) URL")
+    if any(ch.isspace() or ord(ch) < 0x21 for ch in text):
+        raise SubscriptionError(f"{url!r} holds spaces or control characters: encode them")
     if parts.scheme == "http" and parts.hostname not in _LOCAL:
         raise SubscriptionError("use https:// (plain http only for a receiver on this machine)")
     if parts.username or parts.password:
         raise SubscriptionError("put no credentials in the URL: receivers check the signature")
-    return url.strip()
+    return text
 
 
 def new_secret() -> str:

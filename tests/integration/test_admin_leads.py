@@ -103,6 +103,8 @@ def test_bad_filters_say_what_is_wrong(make_runtime: RuntimeFactory, db_url: str
         ("score_max=101", "score max must be a whole number from 0 to 100"),
         ("score_min=80&score_max=10", "score from is above score to"),
         ("page=0", "page must be a whole number from 1 to 1000000"),
+        ("page=%C2%B2", "page must be a whole number from 1 to 1000000"),  # "²": isdigit()
+        ("score_min=%C2%B9", "score min must be a whole number from 0 to 100"),
         ("q=" + "x" * 201, "q is longer than 200 characters"),
     ):
         response = admin.client.get(f"/admin/leads?{query}")

@@ -232,6 +232,19 @@ def test_bad_fields_are_named(
             "purpose",
         ),
         (b"email=a@example.com", "text/plain", 415, "Content-Type"),
+        (b"<?xml version='1.0' encoding='bogus'?><lead/>", "application/xml", 400, "body"),
+        (
+            b"email=a@example.com&consent=x&consent.purpose=newsletter",
+            "application/x-www-form-urlencoded",
+            400,
+            "consent",
+        ),
+        (
+            b"email=a@example.com&consent.purpose=newsletter&consent=x",
+            "application/x-www-form-urlencoded",
+            400,
+            "consent",
+        ),
     ],
 )
 def test_unparseable_bodies_are_refused(
@@ -241,6 +254,19 @@ def test_unparseable_bodies_are_refused(
     _, client = api
     answer = client.post("/api/leads", data=data, headers={**AUTH, "Content-Type": content_type})
     assert (answer.status_code, js(answer)["field"]) == (status, field), js(answer)
+
+
+def test_an_event_with_a_number_json_cannot_hold_is_refused(
+    api: tuple[Runtime, FlaskClient],
+) -> None:
+    """Python's JSON reader takes NaN; PostgreSQL would refuse it with a 500."""
+    _, client = api
+    assert post(client, "json", "nan@acme.example").status_code == 201
+    body = b'{"email": "nan@acme.example", "type": "call_completed", "data": {"x": [1, NaN]}}'
+    answer = client.post(
+        "/api/events", data=body, headers={**AUTH, "Content-Type": "application/json"}
+    )
+    assert (answer.status_code, js(answer)["field"]) == (422, "data.x[1]"), js(answer)
 
 
 def test_events_for_known_leads_but_not_system_types(api: tuple[Runtime, FlaskClient]) -> None:

@@ -193,6 +193,8 @@ def test_events_add_refuses_derived_types_and_files_events_under_a_step(workdir:
         (["--campaign", "nope"], "--campaign: no campaign 'nope' is loaded"),
         (["--campaign", "drip", "--step", "four"], "--step: campaign 'drip' has no step 'four'"),
         (["--step", "two"], "--campaign: name the campaign the step belongs to"),
+        (["--at", "2999-01-01T00:00:00Z"], "--at: is in the future"),
+        (["--data", '{"x": NaN}'], "--data: nan is not a finite number"),
     ):
         refused = run(workdir, "events", "add", "ana@example.com", "email_replied", *args)
         assert (refused.returncode, message in refused.stderr) == (1, True), refused.stderr

@@ -16,6 +16,7 @@ from nurture.leads.merge import changes, combine, new_lead_values
 from nurture.leads.rows import RowCleaner, chunks, last_rows
 from nurture.leads.sources import UnreadableFile, cell_value, decode, read_csv, sniff_delimiter
 from nurture.models import new_public_id
+from nurture.models.base import public_id_from
 
 TEXT = "correo;nombre\nana@example.com;Begoña Muñoz\n"
 
@@ -224,6 +225,14 @@ def test_bulk_public_ids_look_like_new_public_id() -> None:
     assert len(set(ids)) == 1000
     alphabet = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
     assert all(len(i) == len(new_public_id()) == 22 and set(i) <= alphabet for i in ids)
+
+
+@pytest.mark.parametrize("first_byte", [0xF8, 0xFB, 0x00, 0xFF])
+def test_a_public_id_never_starts_like_a_command_line_option(first_byte: int) -> None:
+    """0xF8-0xFB encode to a leading "-" (one id in 64): `webhooks remove -Xy…` would fail."""
+    text = public_id_from(bytes([first_byte]) + bytes(15))
+    assert len(text) == 22
+    assert not text.startswith("-")
 
 
 @pytest.mark.parametrize(
