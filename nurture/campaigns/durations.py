@@ -7,6 +7,9 @@ from datetime import timedelta
 
 _DURATION = re.compile(r"^\s*(\d{1,6})\s*(m|h|d|w)\s*$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+# A drip step more than ten years out is a typo; and from ~8,000 years on, adding it to
+# a date overflows, which would fail every scheduler pass, for every campaign.
+LONGEST = timedelta(days=3653)
 
 
 def parse_duration(value: object) -> timedelta:
@@ -17,7 +20,10 @@ def parse_duration(value: object) -> timedelta:
     if not match:
         raise ValueError(f"{value!r} is not a duration: use a number and m, h, d or w (30m, 2d)")
     amount, unit = match.groups()
-    return timedelta(**{_UNITS[unit]: int(amount)})
+    duration = timedelta(**{_UNITS[unit]: int(amount)})
+    if duration > LONGEST:
+        raise ValueError(f"{value!r} is longer than ten years ({format_duration(LONGEST)})")
+    return duration
 
 
 def format_duration(delta: timedelta) -> str:

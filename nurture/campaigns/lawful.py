@@ -1,10 +1,11 @@
 """Lint: a campaign's purpose is one mail can be sent under, on a documented lawful basis.
 
-The loader already refuses a purpose that purposes.yaml does not declare, and the
-purposes schema requires a basis for each. What remains to check is what the basis
-means: `tracking` is the consent to open and click tracking, never a reason to send;
-and legitimate interest (GDPR art. 6(1)(f)) is only a basis after a balancing test,
-which the purpose's `description` must record (accountability, art. 5(2)).
+The loader already refuses a purpose that purposes.yaml does not declare, and
+`tracking` (the consent to open and click tracking, never a reason to send: a campaign
+under it must not even run), and the purposes schema requires a basis for each. What
+remains to check is what the basis means: legitimate interest (GDPR art. 6(1)(f)) is
+only a basis after a balancing test, which the purpose's `description` must record
+(accountability, art. 5(2)).
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ from nurture.campaigns.problems import Problem
 from nurture.campaigns.purposes import PURPOSES_FILE, Purposes
 from nurture.campaigns.registry import LoadedCampaign
 
-TRACKING = "tracking"
-
 
 def purpose_problems(loaded: LoadedCampaign, purposes: Purposes | None) -> list[Problem]:
     """None when purposes.yaml is broken: its own problems are reported already."""
@@ -22,12 +21,6 @@ def purpose_problems(loaded: LoadedCampaign, purposes: Purposes | None) -> list[
     if purpose is None:
         return []
     line = loaded.line_of(("purpose",))
-    if purpose.id == TRACKING:
-        message = (
-            f"purpose {TRACKING!r} is the consent to open and click tracking, not to "
-            "receiving mail: name the purpose this mail is sent under"
-        )
-        return [Problem(loaded.path, line, message)]
     if purpose.basis == "legitimate_interest" and not purpose.description:
         message = (
             f"purpose {purpose.id!r} relies on legitimate interest, but {PURPOSES_FILE} "

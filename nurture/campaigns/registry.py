@@ -21,6 +21,7 @@ from nurture.campaigns.purposes import PURPOSES_FILE, Purposes, read_purposes
 from nurture.campaigns.schema import Campaign
 from nurture.campaigns.yamlsource import ParsedYaml, load_model
 from nurture.mail.headers import parse_mailbox
+from nurture.tracking.policy import PURPOSE as TRACKING_PURPOSE
 
 # Files in the campaigns folder that are not campaigns (scoring.yaml has its own loader).
 NOT_CAMPAIGNS = frozenset({PURPOSES_FILE, "scoring.yaml"})
@@ -113,6 +114,12 @@ def load_campaign(
 def _purpose_problems(
     campaign: Campaign, parsed: ParsedYaml, path: Path, purposes: Purposes | None
 ) -> list[Problem]:
+    if campaign.purpose == TRACKING_PURPOSE:
+        message = (
+            f"purpose {TRACKING_PURPOSE!r} is the consent to open and click tracking, not to "
+            "receiving mail: name the purpose this mail is sent under"
+        )
+        return [Problem(path, parsed.line_of(("purpose",)), message)]
     if purposes is None or campaign.purpose in purposes:
         return []
     known = ", ".join(purposes.ids)

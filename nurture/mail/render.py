@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import traceback
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -120,12 +121,20 @@ class Renderer:
         return found
 
 
+_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
+
+
 def _unsubscribe(context: Mapping[str, Any]) -> str:
     return str(context["unsubscribe_url"])
 
 
 def _html_needs_footer(html: str, context: Mapping[str, Any]) -> bool:
-    """True unless the HTML links the unsubscribe URL *and* prints the postal address."""
+    """True unless the HTML links the unsubscribe URL *and* prints the postal address,
+    outside comments (an old footer commented out places nothing). Hidden elements are
+    `campaigns validate`'s to refuse (`campaigns.mailcheck`): parsing every message's
+    HTML for them here would cost more than the rest of rendering."""
+    if "<!--" in html:
+        html = _COMMENT.sub("", html)
     if _unsubscribe(context) not in set(hrefs(html)):
         return True
     return not _has_address(html, str(context["postal_address"]), html_to_text)

@@ -119,6 +119,11 @@ BAD_CAMPAIGNS = [
         ],
     ),
     (
+        "duration that would overflow a date",
+        _edit("    after: 2d\n", "    after: 999999w\n"),
+        ["campaigns/bad.yaml:11: steps[1].after: '999999w' is longer than ten years (3653d)"],
+    ),
+    (
         "unknown time zone",
         _edit("steps:\n", "window:\n  timezone: Europe/Madird\nsteps:\n"),
         [
@@ -160,6 +165,14 @@ BAD_CAMPAIGNS = [
         [
             "campaigns/bad.yaml:2: unknown purpose 'newsleter': purposes.yaml declares "
             "newsletter, tracking"
+        ],
+    ),
+    (
+        "tracking is not a mailing purpose",
+        _edit("purpose: newsletter\n", "purpose: tracking\n"),
+        [
+            "campaigns/bad.yaml:2: purpose 'tracking' is the consent to open and click "
+            "tracking, not to receiving mail: name the purpose this mail is sent under"
         ],
     ),
     (

@@ -166,6 +166,12 @@ def test_footer_appended_before_body_end(templates: Path) -> None:
         ("<p>{{ unsubscribe_url }} {{ postal_address }}</p>", True),  # URL is not a link
         ('<p><a href="{{ unsubscribe_url }}">x</a> Acme S.L.,<br>Calle Mayor 1,<br>'
          "28013 Madrid</p>", False),  # address over several lines
+        ('<p>Hi</p><!-- <a href="{{ unsubscribe_url }}">Leave</a> {{ postal_address }} -->',
+         True),  # an old footer commented out places nothing
+        ('<p><a href="{{ unsubscribe_url }}">Leave</a> {{ postal_address }}</p><!-- end -->',
+         False),
+        ('<p>Hi</p><!-- <a href="{{ unsubscribe_url }}">Leave</a> {{ postal_address }}',
+         True),  # a comment never closed hides the rest
     ],
 )  # fmt: skip
 def test_footer_only_when_needed(templates: Path, body: str, footer_expected: bool) -> None:
