@@ -42,6 +42,8 @@ def _rows(export: dict[str, Any]) -> Iterator[tuple[str, str, str, Any]]:
         for field, value in line.items():
             yield "score_explanation", str(index), field, value
     yield "suppression", "", "reason", export["suppression"]
+    for field, value in (export.get("pending_address_change") or {}).items():
+        yield "pending_address_change", "", field, value
     yield "export", "", "exported_at", export["exported_at"]
 
 

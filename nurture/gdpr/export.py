@@ -16,7 +16,7 @@ from nurture.consent.ledger import current, records_of
 from nurture.consent.suppression import suppression_reason
 from nurture.gdpr.explain import score_summary
 from nurture.i18n import choose
-from nurture.models import Event, Lead, Message
+from nurture.models import AddressChange, Event, Lead, Message
 
 
 def _when(value: datetime | None) -> str | None:
@@ -109,4 +109,13 @@ def export_lead(
         "messages": messages(session, lead),
         "score": score_summary(session, lead, lang=lang),
         "suppression": suppression_reason(session, suppression_key, lead.email),
+        "pending_address_change": pending_address_change(session, lead),
     }
+
+
+def pending_address_change(session: Session, lead: Lead) -> dict[str, Any] | None:
+    """An address asked for and not confirmed yet: it is held about the person too."""
+    change = session.scalar(select(AddressChange).where(AddressChange.lead_id == lead.id))
+    if change is None:
+        return None
+    return {"new_email": change.new_email, "requested_at": _when(change.requested_at)}

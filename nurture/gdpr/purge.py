@@ -12,7 +12,9 @@
   `disqualified`, `handoff_*`, `sales_*`), which a nightly score refresh records for
   leads who did nothing; and opens and clicks by mail proxies and link scanners, unless
   `NURTURE_COUNT_MACHINE_ENGAGEMENT` counts them as engagement everywhere;
-- expired rate-limit counters are deleted.
+- expired rate-limit counters are deleted, and so are address changes never confirmed
+  once their link has expired (`NURTURE_CONFIRM_DAYS`): the address, perhaps someone
+  else's, was only ever kept to be confirmed.
 
 Every deleted lead's data recipients are told, as after an erasure (art. 19).
 """
@@ -23,11 +25,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from nurture.gdpr.erase import erase_lead
-from nurture.models import ConsentRecord, ConsentState, Event, Lead
+from nurture.models import AddressChange, ConsentRecord, ConsentState, Event, Lead
 from nurture.prospects.ratelimit import purge_expired
 from nurture.prospects.signup import SOURCE
 from nurture.scoring.transitions import DERIVED_EVENT_TYPES
@@ -92,13 +94,19 @@ def purge(
     inactive = [
         i for i in inactive_leads(session, cutoff, retention.count_machines) if i not in unconfirmed
     ]
+    stale_changes = AddressChange.requested_at < now - retention.unconfirmed
     report = {
         "unconfirmed_signups": len(unconfirmed),
         "tracking_events": old_tracking_events(session, now - retention.tracking),
         "inactive_leads": len(inactive),
+        "expired_address_changes": session.scalar(
+            select(func.count()).select_from(AddressChange).where(stale_changes)
+        )
+        or 0,
     }
     if dry_run:
         return report
+    session.execute(delete(AddressChange).where(stale_changes))
     session.execute(
         update(Event)
         .where(Event.type.in_(TRACKING_EVENTS), Event.occurred_at < now - retention.tracking)

@@ -21,7 +21,7 @@ from nurture.leads.events import record_event
 from nurture.leads.fields import clean_lead
 from nurture.leads.service import upsert_lead
 from nurture.migrate import upgrade
-from nurture.models import ErasureNotice, Event, Lead
+from nurture.models import AddressChange, ErasureNotice, Event, Lead
 from nurture.prospects.signup import SOURCE
 from nurture.runtime import Runtime
 from nurture.webhooks import subscriptions
@@ -78,6 +78,12 @@ def test_export_prints_everything_as_json(rt: Runtime) -> None:
     assert data["lead"]["first_name"] == "Inés"
     assert [c["action"] for c in data["consents"]] == ["granted", "confirmed"]
     assert data["consents"][0]["wording"].startswith("Email me the newsletter")
+    assert data["pending_address_change"] is None
+    with unit_of_work(rt.sessions) as session:  # asked for, not confirmed: held too
+        ines = session.scalars(select(Lead).where(Lead.email == "ines@example.com")).one()
+        session.add(AddressChange(lead_id=ines.id, new_email="ines@new.example", requested_at=NOW))
+    pending = json.loads(run(rt, "export", "ines@example.com").stdout)["pending_address_change"]
+    assert pending == {"new_email": "ines@new.example", "requested_at": NOW.isoformat()}
     missing = run(rt, "export", "nobody@example.com")
     assert missing.returncode == 1
     assert "no lead" in missing.stderr
@@ -172,11 +178,16 @@ def _seed_retention_cases(rt: Runtime) -> None:
 def test_purge_applies_retention_per_category(rt: Runtime) -> None:
     """Dry run counts and changes nothing; the real run deletes and detaches."""
     _seed_retention_cases(rt)
+    with unit_of_work(rt.sessions) as session:  # an address change never confirmed
+        reader = session.scalars(select(Lead).where(Lead.email == "reader@example.com")).one()
+        old = NOW - timedelta(days=30)
+        session.add(AddressChange(lead_id=reader.id, new_email="x@example.com", requested_at=old))
     dry = run(rt, "purge", "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert "would purge 1 unconfirmed signups" in dry.stdout
     assert "would purge 1 tracking events" in dry.stdout
     assert "would purge 1 inactive leads" in dry.stdout
+    assert "would purge 1 expired address changes" in dry.stdout
     with unit_of_work(rt.sessions) as session:
         assert len(session.scalars(select(Lead)).all()) == 3
     done = run(rt, "purge")
@@ -189,6 +200,8 @@ def test_purge_applies_retention_per_category(rt: Runtime) -> None:
         assert suppression_reason(session, KEY, "gone-quiet@example.com") is None
     assert emails == {"reader@example.com"}
     assert opened.lead_id is None
+    with unit_of_work(rt.sessions) as session:
+        assert session.scalars(select(AddressChange)).all() == []
     assert clicked.lead_id is not None
 
 
