@@ -12,6 +12,7 @@ proves control of the mailbox (see `nurture.prospects.preferences`).
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nurture.audit import audit
@@ -20,7 +21,7 @@ from nurture.consent.suppression import suppress
 from nurture.db import lock_for_writing
 from nurture.handoff.withdraw import MARKETING_OBJECTED, withdraw_lead
 from nurture.leads.events import record_event
-from nurture.models import Lead
+from nurture.models import Lead, Message
 from nurture.prospects.setup import Origin, ProspectSetup
 from nurture.scoring.service import clear_profile
 
@@ -61,16 +62,41 @@ def withdraw(
         return False
     proof = setup.proof("link", origin, proof="unsubscribe link")
     append(session, lead, purpose, "withdrawn", proof, setup.now())
+    _record_unsubscribe(session, setup, lead, campaign_id, {"purpose": purpose})
+    return True
+
+
+def _record_unsubscribe(
+    session: Session,
+    setup: ProspectSetup,
+    lead: Lead,
+    campaign_id: str | None,
+    data: dict[str, str],
+) -> None:
+    """The `unsubscribed` event, filed under the campaign's last step sent to the lead:
+    reports count it there even once the lead is erased (its messages then no longer
+    name it, and could not be looked up)."""
+    now = setup.now()
+    last = None
+    if campaign_id is not None:
+        last = session.execute(
+            select(Message.step_id, Message.id)
+            .where(Message.lead_id == lead.id, Message.campaign_id == campaign_id)
+            .where(Message.status == "sent", Message.sent_at <= now)
+            .order_by(Message.sent_at.desc(), Message.id.desc())
+            .limit(1)
+        ).first()
     record_event(
         session,
         lead,
         "unsubscribed",
-        occurred_at=setup.now(),
+        occurred_at=now,
         source="link",
         campaign_id=campaign_id,
-        data={"purpose": purpose},
+        step_id=last.step_id if last else None,
+        message_id=last.id if last else None,
+        data=data,
     )
-    return True
 
 
 def object_to_marketing(
@@ -89,13 +115,5 @@ def object_to_marketing(
     withdraw_lead(
         session, lead.id, MARKETING_OBJECTED, setup.now(), notify=setup.enqueue_deliveries
     )
-    record_event(
-        session,
-        lead,
-        "unsubscribed",
-        occurred_at=setup.now(),
-        source="link",
-        campaign_id=campaign_id,
-        data={"scope": "all"},
-    )
+    _record_unsubscribe(session, setup, lead, campaign_id, {"scope": "all"})
     audit(session, "subject", "marketing_objected", via="link")

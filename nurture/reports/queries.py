@@ -203,8 +203,9 @@ def _human(classification: Any) -> ColumnElement[bool]:
 
 
 def _unsubscribed(session: Session, only: str | None) -> list[Grouped]:
-    """Each unsubscribe, with the last step of its campaign sent to the lead before it
-    (a correlated lookup per unsubscribe: they are few, and messages are indexed by lead);
+    """Each unsubscribe, under the last step of its campaign sent to the lead before it:
+    as recorded with the event (which survives the lead's erasure), else looked up (a
+    correlated lookup per unsubscribe: they are few, and messages are indexed by lead);
     one before any step counts nowhere."""
     last_step = (
         select(Message.step_id)
@@ -219,7 +220,9 @@ def _unsubscribed(session: Session, only: str | None) -> list[Grouped]:
         .scalar_subquery()
     )
     rows = select(
-        Event.campaign_id, last_step.label("step_id"), Event.lead_id.label("lead_key")
+        Event.campaign_id,
+        func.coalesce(Event.step_id, last_step).label("step_id"),
+        func.coalesce(Event.lead_id, -Event.id).label("lead_key"),
     ).where(Event.type == "unsubscribed", _campaign_filter(Event.campaign_id, only))
 
     # Filtered in the aggregate, not by a WHERE on `step_id`: PostgreSQL would then look

@@ -6,9 +6,12 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from nurture.clock import FixedClock
 from nurture.db import unit_of_work
+from nurture.gdpr.erase import erase_lead
 from nurture.leads.events import record_event
 from nurture.models import Lead, Message
 from nurture.reports.render import to_table
@@ -17,6 +20,7 @@ from nurture.runtime import Runtime
 from tests.conftest import RuntimeFactory
 from tests.integration.test_cli import run
 from tests.pipeline import THREE_STEPS, write_campaign
+from tests.prospects import NO_WINDOW, consented, make_site
 
 T0 = datetime(2026, 4, 14, 9, 0, tzinfo=UTC)
 
@@ -181,3 +185,32 @@ def test_a_conversion_reported_with_its_campaign_and_step_counts_there_only(
         ("three", 0),
     ]
     assert result["totals"]["converted"] == 2
+
+
+def test_an_unsubscribe_still_counts_once_the_lead_is_erased(
+    db_url: str, make_runtime: RuntimeFactory
+) -> None:
+    """Filed under the step when it happens: erasure takes the lead out of the messages,
+    not the unsubscribe out of the funnel (sent keeps counting erased leads too)."""
+    rt = make_runtime(db_url)
+    rt.clock = FixedClock(hour(10))
+    site = make_site(rt, NO_WINDOW)
+    names = ("stays", "goes")
+    for name in names:
+        lead = consented(site, f"{name}@example.com")
+        with unit_of_work(site.rt.sessions) as session:
+            row = mail(session, session.get_one(Lead, lead.id), "hello", hour(1))
+            row.campaign_id = "news"
+        token = site.rt.tokens.sign("unsubscribe", [lead.public_id, "newsletter", "news"])
+        one_click = site.client.post("/u/" + token, data={"List-Unsubscribe": "One-Click"})
+        assert one_click.status_code == 200
+    with unit_of_work(site.rt.sessions) as session:
+        gone = session.scalars(select(Lead).where(Lead.email == "goes@example.com")).one()
+        erase_lead(session, gone, site.rt.settings.suppression_key, hour(11), actor="t", via="t")
+
+    with site.rt.sessions() as session:
+        steps = build_report(session, site.rt.campaigns(), "news").to_json()["steps"]
+    assert [(s["id"], s["sent"], s["unsubscribed"]) for s in steps] == [
+        ("hello", 2, 2),
+        ("later", 0, 0),
+    ]
