@@ -11,7 +11,6 @@ form-encoded bodies, JSON answers; errors name what is wrong:
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable
 from typing import Any
 
@@ -33,6 +32,7 @@ from nurture.handoff.pool import (
 )
 from nurture.models import Handoff
 from nurture.runtime import Runtime
+from nurture.web.api import authorised
 from nurture.web.csrf import csrf
 
 blueprint = Blueprint("sales", __name__, url_prefix="/api/sales")
@@ -44,13 +44,6 @@ Action = Callable[[Session, Sales, Handoff, dict[str, str]], list[int]]
 def _runtime() -> Runtime:
     rt: Runtime = current_app.extensions["nurture"]
     return rt
-
-
-def _authorised(rt: Runtime) -> bool:
-    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    return bool(given) and any(
-        hmac.compare_digest(given.encode(), key.encode()) for key in rt.settings.api_keys
-    )
 
 
 def _error(status: int, message: str, field: str | None = None) -> ResponseReturnValue:
@@ -76,7 +69,7 @@ def _sales(rt: Runtime) -> Sales | None:
 
 @blueprint.before_request
 def _check_key() -> ResponseReturnValue | None:
-    if not _authorised(_runtime()):
+    if not authorised(request.headers.get("Authorization", ""), _runtime().settings.api_keys):
         return _error(401, "send Authorization: Bearer <one of NURTURE_API_KEYS>")
     return None
 

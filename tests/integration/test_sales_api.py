@@ -35,6 +35,12 @@ def test_keys_are_required(make_runtime: RuntimeFactory, db_url: str) -> None:
     response = client.post("/api/sales/handoffs/x/claim", json={"rep": "ana"}, headers=wrong)
     assert response.status_code == 401
     assert "NURTURE_API_KEYS" in response.get_json()["error"]
+    bare = {"Authorization": "sales-key"}  # the key without its scheme, as /api/leads
+    assert client.get("/api/sales/pool", headers=bare).status_code == 401
+    assert (
+        client.get("/api/sales/pool", headers={"Authorization": "bearer sales-key"}).status_code
+        == 200
+    )
 
 
 def test_claim_accept_through_the_api(make_runtime: RuntimeFactory, db_url: str) -> None:
