@@ -19,12 +19,24 @@ from nurture.consent.ledger import append, current
 from nurture.consent.suppression import suppression_reason
 from nurture.leads.fields import CleanLead, FieldError, clean_lead
 from nurture.leads.service import upsert_lead
-from nurture.models import Lead
+from nurture.models import ConsentState, Lead
 from nurture.prospects.mailing import CONFIRM_SUBSCRIPTION, queue_transactional
 from nurture.prospects.ratelimit import CONFIRM_MAIL, SIGNUP_IP, allow, client_key, mailbox_key
 from nurture.prospects.setup import Origin, ProspectSetup
 
 SOURCE = "subscribe"  # Lead.source of sign-ups: what `gdpr purge` looks for
+
+
+def unconfirmed_signup(session: Session, lead: Lead) -> bool:
+    """A lead the public form created whose every consent still waits for the double
+    opt-in: anyone may have typed that address, so nothing about it leaves nurture (no
+    webhook) until the person confirms, and `gdpr purge` deletes it if they never do."""
+    if lead.source != SOURCE:
+        return False
+    statuses = set(
+        session.scalars(select(ConsentState.status).where(ConsentState.lead_id == lead.id))
+    )
+    return statuses == {"pending"}
 
 
 class SignUpInvalid(ValueError):

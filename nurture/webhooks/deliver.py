@@ -7,6 +7,10 @@
 3. record: a 2xx is `delivered`; anything else waits an exponential backoff with jitter
    (the actor re-sends itself with that delay) until `max_attempts`, then `failed`, with
    the status and the start of the answer kept in the log. A 410 Gone stops at once.
+
+Events of a sign-up nobody has confirmed yet (`prospects.signup.unconfirmed_signup`:
+anyone can type an address into the public form) wait, uncounted, until the person
+confirms; if they never do, the lead is purged and the wait ends with it.
 """
 
 from __future__ import annotations
@@ -24,8 +28,10 @@ from nurture.db import SessionFactory, unit_of_work
 from nurture.handoff import webhook
 from nurture.leases import claim
 from nurture.models import Event, Lead, WebhookDelivery, WebhookSubscription
+from nurture.prospects.signup import unconfirmed_signup
 
 TIMEOUT = 10.0
+UNCONFIRMED_WAIT = timedelta(hours=1)  # between looks at a sign-up not confirmed yet
 
 
 @dataclass(frozen=True)
@@ -51,8 +57,8 @@ class WebhookDeliverer:
             if not claim(session, WebhookDelivery, delivery_id, now):
                 return None
             attempt = _prepare(session, session.get_one(WebhookDelivery, delivery_id), now)
-        if attempt is None:
-            return None
+        if attempt is None or isinstance(attempt, timedelta):
+            return attempt
         try:
             reply: webhook.HttpReply | str = self.poster.post(
                 attempt.url, attempt.body, attempt.headers, TIMEOUT
@@ -90,12 +96,19 @@ class WebhookDeliverer:
         return ceiling / 2 + (ceiling / 2) * random.random()
 
 
-def _prepare(session: Session, row: WebhookDelivery, now: datetime) -> Attempt | None:
+def _prepare(session: Session, row: WebhookDelivery, now: datetime) -> Attempt | timedelta | None:
+    """What to post; or how long to wait first (the row released, uncounted); or None."""
     subscription = session.get_one(WebhookSubscription, row.subscription_id)
     if not subscription.active:
         row.status, row.next_attempt_at = "failed", None
         row.last_error = "the subscription was removed before this delivery went out"
         return None
+    lead = session.get(Lead, row.lead_id) if row.lead_id is not None else None
+    if lead is not None and unconfirmed_signup(session, lead):
+        row.attempts -= 1  # the claim counted one: waiting is not trying
+        row.next_attempt_at = now + UNCONFIRMED_WAIT
+        row.last_error = "waiting for the person to confirm the sign-up (double opt-in)"
+        return UNCONFIRMED_WAIT
     body = json.dumps(webhook_body(session, row), ensure_ascii=False, separators=(",", ":")).encode(
         "utf-8"
     )

@@ -375,3 +375,44 @@ def test_the_webhooks_command(tmp_path: Path) -> None:
     bad = run(tmp_path, "webhooks", "add", "http://crm.example/hook", "--events", "converted")
     assert bad.returncode == 1
     assert "use https://" in bad.stderr
+
+
+def test_a_sign_up_nobody_confirmed_reaches_no_receiver_until_confirmed(
+    db_url: str, make_runtime: RuntimeFactory, receiver: Receiver
+) -> None:
+    """Anyone can type a stranger's name and address into /subscribe: its events wait,
+    uncounted, and go out once the person confirms (or never, if the lead is purged)."""
+    rt = make_runtime(db_url)
+    site = make_site(rt)
+    subscribe(rt, receiver.url, ["lead_created", "consent_changed"])
+    token = site.csrf("/subscribe")
+    form = {"csrf_token": token, "email": "stranger@example.com", "first_name": "Sam"}
+    assert (
+        site.client.post("/subscribe", data={**form, "purposes": ["newsletter"]}).status_code == 200
+    )
+
+    waiting = new_deliveries(rt)
+    for row in waiting:
+        assert rt.webhook_deliverer.deliver(row.id) == timedelta(hours=1)
+    assert receiver.requests == []
+    assert [(d.event, d.status, d.attempts) for d in deliveries(rt)] == [
+        ("lead_created", "pending", 0),
+        ("consent_changed", "pending", 0),
+    ]
+    assert "waiting for the person to confirm" in (deliveries(rt)[0].last_error or "")
+
+    lead = site.lead("stranger@example.com")
+    assert lead is not None
+    confirm = "/confirm/" + rt.tokens.sign("confirm", [lead.public_id, ["newsletter"]])
+    site.client.post(confirm, data={"csrf_token": site.csrf(confirm)})
+    with unit_of_work(rt.sessions) as session:  # the next attempt is due
+        session.execute(update(WebhookDelivery).values(next_attempt_at=None))
+    for row in waiting:
+        assert rt.webhook_deliverer.deliver(row.id) is None
+    deliver_new(rt)  # consent_confirmed
+    assert [json.loads(body)["event"] for _, body in receiver.requests] == [
+        "lead_created",
+        "consent_changed",
+        "consent_changed",
+    ]
+    assert json.loads(receiver.requests[0][1])["lead"]["first_name"] == "Sam"
