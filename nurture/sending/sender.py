@@ -40,7 +40,7 @@ from nurture.mail.render import TemplateError
 from nurture.mail.transport import Transport
 from nurture.models import Lead, Message
 from nurture.sending import claims
-from nurture.sending.checks import SendFacts, blocked_reason
+from nurture.sending.checks import SendFacts, blocked_reason, held_reason
 from nurture.sending.compose import Composer, envelope_sender
 from nurture.sending.outcomes import (
     Outcome,
@@ -53,8 +53,9 @@ from nurture.sending.store_core import CoreSendStore
 from nurture.sending.store_pg import PostgresSendStore
 from nurture.sending.transactional import TransactionalComposer
 
-# How long a step whose campaign does not load waits before it is tried again.
-CAMPAIGN_MISSING_RETRY = timedelta(minutes=5)
+# How long a held message waits before it is tried again: its campaign does not load,
+# or the lead paused their mail or restricted processing (`checks.held_reason`).
+HOLD_RETRY = timedelta(minutes=5)
 
 
 @dataclass
@@ -118,9 +119,12 @@ class Sender:
 
     def _prepare(self, connection: Connection, claimed: Claimed) -> Prepared | Outcome:
         row, lead, facts = claimed.row, claimed.lead, claimed.facts
-        reason = blocked_reason(row, lead, facts, self.clock.now())
+        reason = blocked_reason(row, lead, facts)
         if reason is not None or lead is None or facts is None:
             return self._finish(connection, row, Outcome("suppressed", reason))
+        waiting = held_reason(row, lead, self.clock.now())
+        if waiting is not None:
+            return self._hold(connection, row, Outcome("held", waiting))
         try:
             mail = self._compose(row, lead, facts)
             if isinstance(mail, Outcome) and mail.status == "held":
@@ -153,9 +157,9 @@ class Sender:
 
     def _hold(self, connection: Connection, row: Message, outcome: Outcome) -> Outcome:
         wall_now = self.wall_clock.now()
-        retry_at = wall_now + CAMPAIGN_MISSING_RETRY
+        retry_at = wall_now + HOLD_RETRY
         claims.hold(connection, row.id, wall_now, retry_at=retry_at, error=outcome.detail or "")
-        return Outcome("held", outcome.detail, retry_in=CAMPAIGN_MISSING_RETRY)
+        return Outcome("held", outcome.detail, retry_in=HOLD_RETRY)
 
     def _compose(self, row: Message, lead: Lead, facts: SendFacts) -> OutgoingMail | Outcome:
         if row.kind == "transactional":
