@@ -31,8 +31,10 @@ class SendFacts:
     campaign_failures: int  # consecutive transport errors of the campaign so far
 
 
-def blocked_reason(row: Message, lead: Lead | None, facts: SendFacts | None) -> str | None:
-    """Why this message must never go out (pure): its row ends `suppressed`."""
+def blocked_reason(
+    row: Message, lead: Lead | None, facts: SendFacts | None, now: datetime
+) -> str | None:
+    """Why this message must not go out now, or None when it may (pure)."""
     if lead is None or facts is None:
         return "the lead no longer exists (erased)"
     asked = row.kind == "transactional" and row.template in SELF_SERVICE_TEMPLATES
@@ -41,26 +43,14 @@ def blocked_reason(row: Message, lead: Lead | None, facts: SendFacts | None) -> 
         elsewhere or (asked and facts.suppressed in OWN_CHOICES)
     ):
         return f"address suppressed ({facts.suppressed})"
+    if lead.restricted_at is not None and not asked:
+        return "processing restricted by the lead (GDPR art. 18)"
     if row.kind != "marketing":
-        if lead.restricted_at is not None and not asked:
-            return "processing restricted by the lead (GDPR art. 18)"
         return None
     if row.purpose is None or facts.consent != "given":
         return f"no current consent for {row.purpose!r}"
+    if lead.paused_until is not None and lead.paused_until > now:
+        return "the lead paused all mail"
     if facts.enrolment not in ("active", "completed"):
         return "the lead left the campaign"
-    return None
-
-
-def held_reason(row: Message, lead: Lead, now: datetime) -> str | None:
-    """Why a campaign message that may go must wait instead (pure): the person paused
-    their mail, or restricted processing (art. 18: keeping the row is storage, sending
-    is not). The scheduler defers such leads' next steps; a step queued just before
-    waits the same way, rather than being lost."""
-    if row.kind != "marketing":
-        return None
-    if lead.restricted_at is not None:
-        return "processing restricted by the lead (GDPR art. 18): waiting until it is lifted"
-    if lead.paused_until is not None and lead.paused_until > now:
-        return f"the lead paused all mail until {lead.paused_until:%Y-%m-%d}: waiting"
     return None

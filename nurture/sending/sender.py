@@ -40,7 +40,7 @@ from nurture.mail.render import TemplateError
 from nurture.mail.transport import Transport
 from nurture.models import Lead, Message
 from nurture.sending import claims
-from nurture.sending.checks import SendFacts, blocked_reason, held_reason
+from nurture.sending.checks import SendFacts, blocked_reason
 from nurture.sending.compose import Composer, envelope_sender
 from nurture.sending.outcomes import (
     Outcome,
@@ -53,8 +53,7 @@ from nurture.sending.store_core import CoreSendStore
 from nurture.sending.store_pg import PostgresSendStore
 from nurture.sending.transactional import TransactionalComposer
 
-# How long a held message waits before it is tried again: its campaign does not load,
-# or the lead paused their mail or restricted processing (`checks.held_reason`).
+# How long a held message (its campaign file does not load) waits before a new try.
 HOLD_RETRY = timedelta(minutes=5)
 
 
@@ -119,12 +118,9 @@ class Sender:
 
     def _prepare(self, connection: Connection, claimed: Claimed) -> Prepared | Outcome:
         row, lead, facts = claimed.row, claimed.lead, claimed.facts
-        reason = blocked_reason(row, lead, facts)
+        reason = blocked_reason(row, lead, facts, self.clock.now())
         if reason is not None or lead is None or facts is None:
             return self._finish(connection, row, Outcome("suppressed", reason))
-        waiting = held_reason(row, lead, self.clock.now())
-        if waiting is not None:
-            return self._hold(connection, row, Outcome("held", waiting))
         try:
             mail = self._compose(row, lead, facts)
             if isinstance(mail, Outcome) and mail.status == "held":

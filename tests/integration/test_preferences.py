@@ -157,30 +157,3 @@ def test_withdrawn_tracking_shows_on_the_next_render(
         prefs, data={"csrf_token": site.csrf(prefs), "purposes": ["newsletter"], "pause": "0"}
     )
     assert states(site, lead)["tracking"] == "withdrawn"
-
-
-@pytest.mark.parametrize("choice", ["pause", "restricted"])
-def test_a_step_queued_before_a_pause_or_restriction_waits_for_its_end(
-    engine: Engine, smtp_server: SmtpServer, choice: str
-) -> None:
-    """The scheduler defers a paused or restricted lead's next steps; a step already
-    queued waits the same way (held, not lost), and goes once the person lifts it."""
-    site = make_site(engine.rt)
-    lead = consented(site, "waiting@example.com")
-    engine.schedule(SIGNED_UP + timedelta(hours=1))
-    [row] = messages(engine.rt)
-    prefs = "/p/" + engine.rt.tokens.sign("preferences", lead.public_id)
-    form = {"csrf_token": site.csrf(prefs), "purposes": ["newsletter"], "pause": "0"}
-    chosen = {"pause": "2"} if choice == "pause" else {"restricted": "on"}
-    assert site.client.post(prefs, data={**form, **chosen}).status_code == 200
-
-    outcome = engine.rt.sender.deliver(row.id)
-
-    assert outcome.status == "held"
-    [held] = messages(engine.rt)
-    assert (held.status, held.attempts) == ("queued", 0)
-    assert smtp_server.messages == []
-    form = {"csrf_token": site.csrf(prefs), "purposes": ["newsletter"], "pause": "0"}
-    assert site.client.post(prefs, data=form).status_code == 200  # lifted
-    assert engine.rt.sender.deliver(row.id).status == "sent"
-    assert len(smtp_server.messages) == 1

@@ -1,4 +1,4 @@
-"""Send-time checks, table-driven: what never goes (suppressed) and what waits (held)."""
+"""Send-time checks, table-driven: why a queued message must not go out."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from nurture.models import Lead, Message
-from nurture.sending.checks import SendFacts, blocked_reason, held_reason
+from nurture.sending.checks import SendFacts, blocked_reason
 
 NOW = datetime(2026, 4, 14, 9, 0, tzinfo=UTC)
 GIVEN = SendFacts(suppressed=None, consent="given", tracking=None, enrolment="active",
@@ -36,9 +36,9 @@ def facts(**changes: Any) -> SendFacts:
         (row(), lead(), facts(consent="withdrawn"), "no current consent for 'newsletter'"),
         (row(), lead(), facts(consent="pending"), "no current consent for 'newsletter'"),
         (row(), lead(), facts(enrolment="exited"), "the lead left the campaign"),
-        # paused or restricted: the campaign mail waits (held_reason), it is not dropped
-        (row(), lead(paused_until=NOW + timedelta(days=3)), GIVEN, None),
-        (row(), lead(restricted_at=NOW), GIVEN, None),
+        (row(), lead(paused_until=NOW + timedelta(days=3)), GIVEN, "the lead paused all mail"),
+        (row(), lead(paused_until=NOW - timedelta(minutes=1)), GIVEN, None),  # pause over
+        (row(), lead(restricted_at=NOW), GIVEN, "processing restricted by the lead (GDPR art. 18)"),
         # the person's own requests: their own choices do not lock them out
         (row("transactional", "transactional/fresh_link"), lead(restricted_at=NOW),
          facts(suppressed="objected"), None),
@@ -54,20 +54,4 @@ def facts(**changes: Any) -> SendFacts:
 def test_blocked_reason(
     message: Message, person: Lead | None, known: SendFacts, blocked: str | None
 ) -> None:
-    assert blocked_reason(message, person, known) == blocked
-
-
-@pytest.mark.parametrize(
-    ("message", "person", "held"),
-    [
-        (row(), lead(), None),
-        (row(), lead(paused_until=NOW - timedelta(minutes=1)), None),  # the pause is over
-        (row(), lead(paused_until=NOW + timedelta(days=3)),
-         "the lead paused all mail until 2026-04-17: waiting"),
-        (row(), lead(restricted_at=NOW),
-         "processing restricted by the lead (GDPR art. 18): waiting until it is lifted"),
-        (row("transactional", "transactional/fresh_link"), lead(restricted_at=NOW), None),
-    ],
-)  # fmt: skip
-def test_held_reason(message: Message, person: Lead, held: str | None) -> None:
-    assert held_reason(message, person, NOW) == held
+    assert blocked_reason(message, person, known, NOW) == blocked
