@@ -47,6 +47,15 @@ class CampaignSet:
     # None when purposes.yaml is missing or broken (its problems are in `problems`).
     purposes: Purposes | None = None
 
+    def may_return(self, campaign_id: str) -> bool:
+        """Whether a campaign that is not loaded now may load again soon: its file is
+        there but does not load (a typo, an editor's half-written save), or nothing loads
+        at all (the folder missing on this machine, purposes.yaml broken). Otherwise no
+        file defines it any more: it was removed (or renamed, its id being the stem)."""
+        if not self.campaigns:
+            return True
+        return any(problem.path.stem == campaign_id for problem in self.problems)
+
 
 def campaign_files(campaigns_dir: Path) -> list[Path]:
     paths = campaigns_dir.glob("*.yaml")

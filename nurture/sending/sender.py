@@ -162,13 +162,15 @@ class Sender:
             if self.transactional is None:
                 return Outcome("failed", "transactional mail is not configured")
             return self.transactional.compose(row, lead, self.clock.now())
-        loaded = self.campaigns().campaigns.get(row.campaign_id or "")
-        if loaded is None:
-            # A file saved with a typo, half-written by an editor, or missing on this
-            # machine: the step waits for it rather than being lost (a step removed
-            # from a campaign that loads is another matter: cancelled below).
-            why = f"campaign {row.campaign_id!r} is not loaded (missing or invalid file)"
+        campaigns = self.campaigns()
+        loaded = campaigns.campaigns.get(row.campaign_id or "")
+        if loaded is None and campaigns.may_return(row.campaign_id or ""):
+            # A file saved with a typo, half-written by an editor, or a folder missing on
+            # this machine: the step waits for it rather than being lost.
+            why = f"campaign {row.campaign_id!r} does not load (see `campaigns validate`)"
             return Outcome("held", f"{why}: waiting for it")
+        if loaded is None:
+            return Outcome("cancelled", f"campaign {row.campaign_id!r} was removed")
         step = loaded.campaign.step(row.step_id or "")
         if step is None:
             return Outcome("cancelled", f"step {row.step_id!r} was removed from the campaign")

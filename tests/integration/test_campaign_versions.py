@@ -94,6 +94,22 @@ def test_a_step_queued_while_its_file_is_broken_waits_for_the_fix(engine: Engine
     assert (outcome.status, outcome.retry_in) == ("held", timedelta(minutes=5))
     [held] = messages(engine.rt)
     assert (held.status, held.attempts) == ("queued", 0)
-    assert "is not loaded" in (held.last_error or "")
+    assert "does not load" in (held.last_error or "")
     path.write_text(THREE_STEPS)
     assert engine.rt.sender.deliver(row.id).status == "sent"
+
+
+def test_a_step_of_a_campaign_removed_for_good_is_cancelled(engine: Engine) -> None:
+    """No file defines the campaign any more (while others load): its queued step is
+    cancelled, saying why, instead of waiting for a file that will not come back."""
+    path = write_campaign(engine.rt, THREE_STEPS)
+    write_campaign(engine.rt, THREE_STEPS.replace("id: drip", "id: other"), name="other.yaml")
+    add_lead(engine.rt, "late@example.com", MONDAY - timedelta(days=1))
+    engine.schedule(MONDAY)
+    row = next(r for r in messages(engine.rt) if r.campaign_id == "drip")
+    engine.rt.campaigns.recheck_after = 0
+
+    path.unlink()
+    outcome = engine.rt.sender.deliver(row.id)
+
+    assert (outcome.status, outcome.detail) == ("cancelled", "campaign 'drip' was removed")

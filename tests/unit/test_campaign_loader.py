@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from nurture.campaigns.problems import Problem, sort_problems
-from nurture.campaigns.registry import address_error, load_campaigns
+from nurture.campaigns.registry import CampaignSet, address_error, load_campaigns
 from nurture.campaigns.yamlsource import parse_yaml
 
 PURPOSES = """\
@@ -385,3 +385,17 @@ def test_problems_print_as_file_line_message_sorted():
         "b.yaml:1: x",
     ]
     assert str(Problem(Path("environment"), 0, "X is not set")) == "environment: X is not set"
+
+
+def test_a_campaign_not_loaded_may_return_only_if_its_file_is_there_or_nothing_loads(
+    tmp_path: Path,
+) -> None:
+    """The sender holds a step whose campaign may load again, and cancels the others."""
+    (tmp_path / "purposes.yaml").write_text(PURPOSES)
+    (tmp_path / "good.yaml").write_text(GOOD)
+    (tmp_path / "typo.yaml").write_text("name: [\n")
+    loaded = load_campaigns(tmp_path)
+    assert set(loaded.campaigns) == {"good"}
+    assert loaded.may_return("typo")  # its file is there and does not load
+    assert not loaded.may_return("gone")  # no file defines it
+    assert CampaignSet().may_return("gone")  # nothing loads: a missing folder, say
