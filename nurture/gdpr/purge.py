@@ -28,8 +28,18 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from nurture.db import member_of
 from nurture.gdpr.erase import erase_lead
-from nurture.models import AddressChange, ConsentRecord, ConsentState, Event, Lead
+from nurture.models import (
+    AddressChange,
+    ConsentRecord,
+    ConsentState,
+    Event,
+    Lead,
+    Message,
+    WebhookDelivery,
+)
+from nurture.prospects.mailing import CONFIRM_ADDRESS
 from nurture.prospects.ratelimit import purge_expired
 from nurture.prospects.signup import SOURCE
 from nurture.scoring.transitions import DERIVED_EVENT_TYPES
@@ -107,12 +117,33 @@ def purge(
     if dry_run:
         return report
     session.execute(delete(AddressChange).where(stale_changes))
+    # The confirmation mail's row names the new address too (`context.to`).
+    session.execute(
+        update(Message)
+        .where(Message.template == CONFIRM_ADDRESS)
+        .where(Message.created_at < now - retention.unconfirmed)
+        .values(context={})
+        .execution_options(synchronize_session=False)
+    )
     session.execute(
         update(Event)
         .where(Event.type.in_(TRACKING_EVENTS), Event.occurred_at < now - retention.tracking)
         .values(lead_id=None, data={})
         .execution_options(synchronize_session=False)
     )
+    if unconfirmed:  # their webhook deliveries waited for a confirmation that never came
+        session.execute(
+            update(WebhookDelivery)
+            .where(member_of(session, WebhookDelivery.lead_id, unconfirmed))
+            .where(WebhookDelivery.status == "pending")
+            .values(
+                status="failed",
+                next_attempt_at=None,
+                last_error="the sign-up was never confirmed: not sent",
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
     for lead_id in unconfirmed + inactive:
         lead = session.get(Lead, lead_id)
         if lead is not None:

@@ -21,7 +21,8 @@ from nurture.leads.events import record_event
 from nurture.leads.fields import clean_lead
 from nurture.leads.service import upsert_lead
 from nurture.migrate import upgrade
-from nurture.models import AddressChange, ErasureNotice, Event, Lead
+from nurture.models import AddressChange, ErasureNotice, Event, Lead, Message, WebhookDelivery
+from nurture.prospects.mailing import CONFIRM_ADDRESS
 from nurture.prospects.signup import SOURCE
 from nurture.runtime import Runtime
 from nurture.webhooks import subscriptions
@@ -182,6 +183,13 @@ def test_purge_applies_retention_per_category(rt: Runtime) -> None:
         reader = session.scalars(select(Lead).where(Lead.email == "reader@example.com")).one()
         old = NOW - timedelta(days=30)
         session.add(AddressChange(lead_id=reader.id, new_email="x@example.com", requested_at=old))
+        session.add(  # and the row of its confirmation mail, which names the address too
+            Message(lead_id=reader.id, kind="transactional", template=CONFIRM_ADDRESS,
+                    status="sent", context={"to": "x@example.com"}, created_at=old)
+        )  # fmt: skip
+        hook = subscriptions.add(session, "https://crm.example/hook", ["lead_created"], None)
+        hook.after_event_id = 0  # subscribed before the sign-up came in
+    WebhookPass(rt.sessions, lambda _ids: None, rt.wall_clock).run(NOW)  # never's event waits
     dry = run(rt, "purge", "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert "would purge 1 unconfirmed signups" in dry.stdout
@@ -202,6 +210,14 @@ def test_purge_applies_retention_per_category(rt: Runtime) -> None:
     assert opened.lead_id is None
     with unit_of_work(rt.sessions) as session:
         assert session.scalars(select(AddressChange)).all() == []
+        [confirmation] = session.scalars(select(Message).where(Message.template == CONFIRM_ADDRESS))
+        assert confirmation.context == {}
+        # every lead's lead_created went to the hook; only the unconfirmed one's is stopped
+        stopped = session.scalars(
+            select(WebhookDelivery).where(WebhookDelivery.status == "failed")
+        ).all()
+        assert [row.last_error for row in stopped] == ["the sign-up was never confirmed: not sent"]
+        assert stopped[0].lead_id is None  # purged since
     assert clicked.lead_id is not None
 
 
