@@ -11,8 +11,8 @@ from nurture.cli.common import UserError, instant, runtime
 from nurture.cli.dispatch import rescore
 from nurture.db import after_commit, unit_of_work
 from nurture.leads.events import BadEventType, check_external_event_type, record_event
-from nurture.leads.fields import FieldError
-from nurture.leads.reported import attribution, check_finite, check_not_future
+from nurture.leads.fields import FieldError, check_finite
+from nurture.leads.reported import attribution, check_not_future
 from nurture.leads.service import UnknownLead, get_lead
 
 

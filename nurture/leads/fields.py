@@ -129,6 +129,19 @@ def clean_field(name: str, value: Any) -> str | None:
     return special(text) if special is not None else text
 
 
+def check_finite(value: Any, where: str) -> None:
+    """JSON has no NaN or infinity, and PostgreSQL refuses them; yet Python's JSON parser
+    reads NaN in an API body. `where` names the field, `.key` and `[i]` added below it."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise FieldError(where, f"{value} is not a finite number")
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            check_finite(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            check_finite(item, f"{where}[{index}]")
+
+
 def clean_attributes(pairs: Iterable[tuple[Any, Any]]) -> dict[str, Any]:
     """Free attributes: empty values dropped, keys cut to 100 characters, at most 100."""
     attributes: dict[str, Any] = {}
@@ -137,10 +150,8 @@ def clean_attributes(pairs: Iterable[tuple[Any, Any]]) -> dict[str, Any]:
             continue
         if not isinstance(value, str | int | float | bool):
             raise FieldError(str(key), "attribute values must be text, numbers or true/false")
-        if isinstance(value, float) and not math.isfinite(value):
-            # JSON has no infinity or NaN (PostgreSQL refuses them); yet an .xlsx cell can
-            # say 1E400, and Python's JSON parser reads NaN in an API body.
-            raise FieldError(str(key), f"{value} is not a finite number")
+        if isinstance(value, float):  # an .xlsx cell can say 1E400
+            check_finite(value, str(key))
         attributes[str(key)[:100]] = value
     if len(attributes) > MAX_ATTRIBUTES:
         raise FieldError("attributes", f"more than {MAX_ATTRIBUTES} attributes")

@@ -10,7 +10,6 @@ step, so a typo never files an event under a campaign nobody can find.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,7 +20,7 @@ from sqlalchemy.orm import Session
 from nurture.campaigns.registry import CampaignSet
 from nurture.clock import parse_instant
 from nurture.leads.events import BadEventType, check_external_event_type, record_event
-from nurture.leads.fields import FieldError
+from nurture.leads.fields import FieldError, check_finite
 from nurture.leads.service import find_lead
 from nurture.models import Event, Lead
 
@@ -67,18 +66,6 @@ def record_reported_event(
         data=dict(data),
     )
     return lead, event
-
-
-def check_finite(value: Any, where: str) -> None:
-    """JSON has no NaN or infinity (Python's parser reads them; PostgreSQL refuses them)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        raise FieldError(where, f"{value} is not a finite number")
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            check_finite(item, f"{where}.{key}")
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            check_finite(item, f"{where}[{index}]")
 
 
 def attribution(
