@@ -37,7 +37,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 from sqlalchemy import Engine
@@ -103,15 +103,9 @@ class ImportSummary:
         return Counter(reject.reason.split(":")[0] for reject in self.rejects)
 
     def add(self, other: ImportSummary) -> None:
-        self.rows += other.rows
-        self.created += other.created
-        self.updated += other.updated
-        self.unchanged += other.unchanged
-        self.duplicates += other.duplicates
-        self.consents += other.consents
-        self.rejects += other.rejects
-        self.notice_ids += other.notice_ids
-        self.crm_updates += other.crm_updates
+        """Every field is a count or a list: a field added later is added up too."""
+        for name in (f.name for f in fields(self)):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 @dataclass
