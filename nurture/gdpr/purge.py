@@ -33,7 +33,6 @@ from nurture.gdpr.erase import erase_lead
 from nurture.models import (
     AddressChange,
     ConsentRecord,
-    ConsentState,
     Event,
     Lead,
     Message,
@@ -41,7 +40,7 @@ from nurture.models import (
 )
 from nurture.prospects.mailing import CONFIRM_ADDRESS
 from nurture.prospects.ratelimit import purge_expired
-from nurture.prospects.signup import SOURCE
+from nurture.prospects.signup import awaiting_confirmation
 from nurture.scoring.transitions import DERIVED_EVENT_TYPES
 from nurture.scoring.views import HUMAN
 
@@ -59,14 +58,44 @@ class Retention:
 
 
 def unconfirmed_leads(session: Session, cutoff: datetime) -> list[int]:
-    settled = exists().where(ConsentState.lead_id == Lead.id, ConsentState.status != "pending")
     newest = (
         select(func.max(ConsentRecord.created_at))
         .where(ConsentRecord.lead_id == Lead.id)
         .scalar_subquery()
     )
-    query = select(Lead.id).where(Lead.source == SOURCE, ~settled, newest < cutoff)
+    query = select(Lead.id).where(awaiting_confirmation(), newest < cutoff)
     return list(session.scalars(query))
+
+
+def _stop_deliveries(session: Session, lead_ids: list[int], now: datetime) -> None:
+    """The webhook deliveries of sign-ups never confirmed: they waited for a confirmation
+    (`webhooks.deliver`) that will not come, and must not go out once the lead is gone."""
+    if not lead_ids:
+        return
+    session.execute(
+        update(WebhookDelivery)
+        .where(member_of(session, WebhookDelivery.lead_id, lead_ids))
+        .where(WebhookDelivery.status == "pending")
+        .values(
+            status="failed",
+            next_attempt_at=None,
+            last_error="the sign-up was never confirmed: not sent",
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _forget_address_changes(session: Session, cutoff: datetime) -> None:
+    """Address changes asked for before `cutoff` and never confirmed, and the new address
+    in their confirmation mails' rows (`context.to`)."""
+    session.execute(delete(AddressChange).where(AddressChange.requested_at < cutoff))
+    session.execute(
+        update(Message)
+        .where(Message.template == CONFIRM_ADDRESS, Message.created_at < cutoff)
+        .values(context={})
+        .execution_options(synchronize_session=False)
+    )
 
 
 def inactive_leads(session: Session, cutoff: datetime, count_machines: bool = False) -> list[int]:
@@ -104,46 +133,28 @@ def purge(
     inactive = [
         i for i in inactive_leads(session, cutoff, retention.count_machines) if i not in unconfirmed
     ]
-    stale_changes = AddressChange.requested_at < now - retention.unconfirmed
+    expired = now - retention.unconfirmed
     report = {
         "unconfirmed_signups": len(unconfirmed),
         "tracking_events": old_tracking_events(session, now - retention.tracking),
         "inactive_leads": len(inactive),
         "expired_address_changes": session.scalar(
-            select(func.count()).select_from(AddressChange).where(stale_changes)
+            select(func.count())
+            .select_from(AddressChange)
+            .where(AddressChange.requested_at < expired)
         )
         or 0,
     }
     if dry_run:
         return report
-    session.execute(delete(AddressChange).where(stale_changes))
-    # The confirmation mail's row names the new address too (`context.to`).
-    session.execute(
-        update(Message)
-        .where(Message.template == CONFIRM_ADDRESS)
-        .where(Message.created_at < now - retention.unconfirmed)
-        .values(context={})
-        .execution_options(synchronize_session=False)
-    )
+    _forget_address_changes(session, expired)
     session.execute(
         update(Event)
         .where(Event.type.in_(TRACKING_EVENTS), Event.occurred_at < now - retention.tracking)
         .values(lead_id=None, data={})
         .execution_options(synchronize_session=False)
     )
-    if unconfirmed:  # their webhook deliveries waited for a confirmation that never came
-        session.execute(
-            update(WebhookDelivery)
-            .where(member_of(session, WebhookDelivery.lead_id, unconfirmed))
-            .where(WebhookDelivery.status == "pending")
-            .values(
-                status="failed",
-                next_attempt_at=None,
-                last_error="the sign-up was never confirmed: not sent",
-                updated_at=now,
-            )
-            .execution_options(synchronize_session=False)
-        )
+    _stop_deliveries(session, unconfirmed, now)
     for lead_id in unconfirmed + inactive:
         lead = session.get(Lead, lead_id)
         if lead is not None:

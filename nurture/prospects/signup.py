@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, exists, select
 from sqlalchemy.orm import Session
 
 from nurture.campaigns.purposes import wording_hash
@@ -27,16 +27,20 @@ from nurture.prospects.setup import Origin, ProspectSetup
 SOURCE = "subscribe"  # Lead.source of sign-ups: what `gdpr purge` looks for
 
 
-def unconfirmed_signup(session: Session, lead: Lead) -> bool:
-    """A lead the public form created whose every consent still waits for the double
-    opt-in: anyone may have typed that address, so nothing about it leaves nurture (no
+def awaiting_confirmation() -> ColumnElement[bool]:
+    """Leads the public form created whose consents all still wait for the double opt-in:
+    anyone may have typed that address, so nothing about such a lead leaves nurture (no
     webhook) until the person confirms, and `gdpr purge` deletes it if they never do."""
+    settled = exists().where(ConsentState.lead_id == Lead.id, ConsentState.status != "pending")
+    return and_(Lead.source == SOURCE, ~settled)
+
+
+def unconfirmed_signup(session: Session, lead: Lead) -> bool:
+    """Whether `lead` is `awaiting_confirmation()` (no query for a lead from elsewhere)."""
     if lead.source != SOURCE:
         return False
-    statuses = set(
-        session.scalars(select(ConsentState.status).where(ConsentState.lead_id == lead.id))
-    )
-    return statuses == {"pending"}
+    query = select(Lead.id).where(Lead.id == lead.id, awaiting_confirmation())
+    return session.scalar(query) is not None
 
 
 class SignUpInvalid(ValueError):
