@@ -47,6 +47,12 @@ def release(
     )
 
 
+def unclaim(session: Session | Connection, message_id: int) -> bool:
+    """Back to `queued` as if never claimed: nothing was handed to the SMTP server, and
+    the attempt was not the message's fault (an error of nurture's own)."""
+    return _move(session, message_id, "sending", status="queued", attempts=Message.attempts - 1)
+
+
 def hold(
     session: Session | Connection,
     message_id: int,

@@ -1,14 +1,17 @@
 """The sender: message ids in, at most one SMTP transaction out per message.
 
 For each message:
-1. claim the row (`queued` → `sending`) and read, in the same statement, what the
-   send-time checks need; re-check consent, suppression, restriction and the enrolment
-   (a withdrawal after scheduling always wins: `suppressed`, nothing sent); render. One
-   transaction, committed before anything is sent; an error rolls the claim back, so
-   the row simply stays queued;
-2. send over the transport;
-3. record `sent` and the `email_sent` event — in the transaction that claims the next
-   message of the batch (or its own, for the last one): one commit per message.
+1. record the previous send of the batch (`sent` and its `email_sent` event) and claim
+   this row (`queued` → `sending`), reading what the send-time checks need in the same
+   snapshot: one commit (on PostgreSQL one statement, see `nurture.sending.store`);
+2. re-check consent, suppression, restriction and the enrolment (a withdrawal after
+   scheduling always wins: `suppressed`, nothing sent) and render. A row that must not or
+   cannot go out is finished in a statement of its own. An unexpected error gives the
+   claim back (`sending` → `queued`, the attempt not counted) and is raised for Dramatiq to
+   retry; a crash right there leaves the row `sending`, which the recovery sweep reports
+   as `unknown` — never sent, and a resend runs every check again;
+3. send over the transport; the outcome is recorded by the next claim (step 1), or in a
+   transaction of its own for the last one of the batch and for every failure.
 
 Between the server's 250 and the commit of step 3 the outcome can be lost (crash, database
 down). Policy: at-most-once. The row stays `sending`, the recovery sweep marks it
@@ -19,6 +22,7 @@ the row ends `unknown` directly, never retried.
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -82,12 +86,22 @@ class Sender:
             # One connection for the batch: checking one out per message cost a pool
             # round trip and a liveness ping (a `SELECT 1`) each, a tenth of the CPU.
             with self.engine.connect() as connection:
+                addresses = self.store.open(connection, message_ids)
                 for message_id in message_ids:
-                    with connection.begin():
-                        if sent is not None:
-                            self._record_sent(connection, sent)
-                        prepared = self._claim_and_prepare(connection, message_id)
-                    sent = None  # committed
+                    claimed = self.store.claim(
+                        connection,
+                        message_id,
+                        after=sent,
+                        now=self.clock.now(),
+                        wall_now=self.wall_clock.now(),
+                        suppression_key=self.suppression_key,
+                        address=addresses.get(message_id),
+                    )
+                    sent = None  # committed with the claim
+                    if claimed is None:
+                        outcomes.append(Outcome("not claimable"))
+                        continue
+                    prepared = self._prepare_claimed(connection, claimed)
                     if isinstance(prepared, Outcome):
                         outcomes.append(prepared)
                         continue
@@ -108,13 +122,17 @@ class Sender:
         postgres = self.engine.dialect.name == "postgresql"
         return PostgresSendStore() if postgres else CoreSendStore()
 
-    def _claim_and_prepare(self, connection: Connection, message_id: int) -> Prepared | Outcome:
-        claimed = self.store.claim(
-            connection, message_id, self.wall_clock.now(), self.suppression_key
-        )
-        if claimed is None:
-            return Outcome("not claimable")
-        return self._prepare(connection, claimed)
+    def _prepare_claimed(self, connection: Connection, claimed: Claimed) -> Prepared | Outcome:
+        try:
+            with connection.begin():  # for the outcome of a row that does not go out
+                return self._prepare(connection, claimed)
+        except BaseException:
+            # Nothing was handed over: the row goes back to `queued` as if never claimed.
+            # On a fresh connection (the batch's may be what failed); if that fails too,
+            # the row stays `sending` and ends `unknown` (see the module's docstring).
+            with contextlib.suppress(Exception), self.engine.begin() as fresh:
+                claims.unclaim(fresh, claimed.row.id)
+            raise
 
     def _prepare(self, connection: Connection, claimed: Claimed) -> Prepared | Outcome:
         row, lead, facts = claimed.row, claimed.lead, claimed.facts

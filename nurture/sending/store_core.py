@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -97,7 +98,26 @@ def facts_of(found: Any, offset: int, suppressed: str | None) -> SendFacts:
 
 
 class CoreSendStore:
+    def open(self, connection: Connection, message_ids: Sequence[int]) -> dict[int, str]:
+        return {}  # claims run in transactions of their own and look addresses up
+
     def claim(
+        self,
+        connection: Connection,
+        message_id: int,
+        *,
+        after: SentRecord | None,
+        now: datetime,
+        wall_now: datetime,
+        suppression_key: str,
+        address: str | None = None,
+    ) -> Claimed | None:
+        with connection.begin():
+            if after is not None:
+                self.record_sent(connection, after, now, wall_now)
+            return self._claim(connection, message_id, wall_now, suppression_key)
+
+    def _claim(
         self, connection: Connection, message_id: int, wall_now: datetime, suppression_key: str
     ) -> Claimed | None:
         claimed = connection.execute(_CLAIM, {"message_id": message_id, "wall_now": wall_now})

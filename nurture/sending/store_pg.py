@@ -1,12 +1,21 @@
-"""The PostgreSQL send store: two statements per message, on the driver connection.
+"""The PostgreSQL send store: one statement per message, on the driver connection.
+
+The batch's connection runs in autocommit, and each claim is a single statement whose
+data-modifying parts commit together: the previous send becomes `sent` with its
+`email_sent` event, this row becomes `sending`, and the lead, the facts and the
+suppression come back, all read in the same snapshot as the claim. The suppression is
+keyed by a hash of the lead's address, computed in Python (the key never reaches the
+database): the batch reads its leads' addresses once, up front, and a claim that finds
+the address changed since then looks the suppression up again.
 
 The SQL names its columns from the models' metadata, so it follows schema changes; the
 driver (psycopg 3) returns aware datetimes and decoded JSON, and the statements are
-prepared by psycopg after a few uses. It runs inside the session's transaction.
+prepared by psycopg after a few uses.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,8 +30,25 @@ from nurture.sending.store_core import LEAD_COLUMNS, MESSAGE_COLUMNS, facts_of
 _M = ", ".join(f"c.{name}" for name in MESSAGE_COLUMNS)
 _L = ", ".join(f"l.{name}" for name in LEAD_COLUMNS)
 
+_SENT_COLUMNS = """status = 'sent', sent_at = %(wall_now)s, updated_at = %(wall_now)s,
+        smtp_response = %(response)s, tracked = %(tracked)s"""
+_EMAIL_SENT = """INSERT INTO events (lead_id, type, occurred_at, campaign_id, step_id, message_id,
+    source, data, created_at, classification)
+SELECT lead_id, 'email_sent', %(now)s, campaign_id, step_id, id, 'system', '{}', %(wall_now)s,
+    NULL"""
+
+# `sent_id` NULL (the batch's first claim) or `reset_campaign_id` NULL match nothing.
 CLAIM = f"""
-WITH c AS (
+WITH sent AS (
+    UPDATE messages SET {_SENT_COLUMNS}
+    WHERE id = %(sent_id)s AND status = 'sending'
+    RETURNING id, lead_id, campaign_id, step_id
+), sent_event AS (
+    {_EMAIL_SENT} FROM sent
+), failures_reset AS (
+    UPDATE campaign_states SET consecutive_failures = 0
+    WHERE campaign_id = %(reset_campaign_id)s AND EXISTS (SELECT 1 FROM sent)
+), c AS (
     UPDATE messages
     SET status = 'sending', claimed_at = %(wall_now)s, attempts = attempts + 1,
         updated_at = %(wall_now)s
@@ -35,25 +61,26 @@ SELECT {_M}, {_L},
     (SELECT s.status FROM consent_states s WHERE s.lead_id = c.lead_id AND s.purpose = c.purpose),
     (SELECT s.status FROM consent_states s WHERE s.lead_id = c.lead_id AND s.purpose = 'tracking'),
     (SELECT e.status FROM enrolments e WHERE e.id = c.enrolment_id),
-    (SELECT cs.consecutive_failures FROM campaign_states cs WHERE cs.campaign_id = c.campaign_id)
+    (SELECT cs.consecutive_failures FROM campaign_states cs WHERE cs.campaign_id = c.campaign_id),
+    (SELECT x.reason FROM suppressions x WHERE x.email_hash = %(email_hash)s)
 FROM c LEFT JOIN leads l ON l.id = c.lead_id
 """  # noqa: S608 - column names come from our own model metadata
 
+ADDRESSES = """
+SELECT m.id, l.email FROM messages m JOIN leads l ON l.id = m.lead_id
+WHERE m.id = ANY(%(message_ids)s)
+"""
+
 SUPPRESSION = "SELECT reason FROM suppressions WHERE email_hash = %(email_hash)s"
 
-MARK_SENT = """
+MARK_SENT = f"""
 WITH m AS (
-    UPDATE messages
-    SET status = 'sent', sent_at = %(wall_now)s, updated_at = %(wall_now)s,
-        smtp_response = %(response)s, tracked = %(tracked)s
+    UPDATE messages SET {_SENT_COLUMNS}
     WHERE id = %(message_id)s AND status = 'sending'
     RETURNING id, lead_id, campaign_id, step_id
 )
-INSERT INTO events (lead_id, type, occurred_at, campaign_id, step_id, message_id, source,
-    data, created_at, classification)
-SELECT lead_id, 'email_sent', %(now)s, campaign_id, step_id, id, 'system', '{}', %(wall_now)s, NULL
-FROM m
-"""
+{_EMAIL_SENT} FROM m
+"""  # noqa: S608 - our own constant SQL fragments
 
 RESET_FAILURES = (
     "UPDATE campaign_states SET consecutive_failures = 0 WHERE campaign_id = %(campaign_id)s"
@@ -75,11 +102,37 @@ def _model(model: type[Any], names: list[str], values: Any) -> Any:
 
 
 class PostgresSendStore:
+    def open(self, connection: Connection, message_ids: Sequence[int]) -> dict[int, str]:
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        found = _driver(connection).execute(ADDRESSES, {"message_ids": list(message_ids)})
+        return dict(found.fetchall())
+
     def claim(
-        self, connection: Connection, message_id: int, wall_now: datetime, suppression_key: str
+        self,
+        connection: Connection,
+        message_id: int,
+        *,
+        after: SentRecord | None,
+        now: datetime,
+        wall_now: datetime,
+        suppression_key: str,
+        address: str | None = None,
     ) -> Claimed | None:
         driver = _driver(connection)
-        found = driver.execute(CLAIM, {"message_id": message_id, "wall_now": wall_now}).fetchone()
+        digest = email_hash(suppression_key, address) if address is not None else None
+        values = {
+            "message_id": message_id,
+            "wall_now": wall_now,
+            "now": now,
+            "email_hash": digest,
+            "sent_id": after.message_id if after else None,
+            "response": after.response[:500] if after else None,
+            "tracked": after.tracked if after else None,
+            "reset_campaign_id": after.campaign_id
+            if after and after.reset_campaign_failures
+            else None,
+        }
+        found = driver.execute(CLAIM, values).fetchone()
         if found is None:
             return None
         split = len(MESSAGE_COLUMNS)
@@ -87,9 +140,12 @@ class PostgresSendStore:
         if found[split] is None:  # LEFT JOIN found no lead
             return Claimed(row, None, None)
         lead: Lead = _model(Lead, LEAD_COLUMNS, found[split : split + len(LEAD_COLUMNS)])
-        digest = email_hash(suppression_key, lead.email)
-        reason = driver.execute(SUPPRESSION, {"email_hash": digest}).fetchone()
-        facts = facts_of(found, split + len(LEAD_COLUMNS), reason[0] if reason else None)
+        reason = found[-1]
+        if lead.email != address:  # not known up front, or changed since: look it up
+            again = email_hash(suppression_key, lead.email)
+            suppressed = driver.execute(SUPPRESSION, {"email_hash": again}).fetchone()
+            reason = suppressed[0] if suppressed else None
+        facts = facts_of(found, split + len(LEAD_COLUMNS), reason)
         return Claimed(row, lead, facts)
 
     def record_sent(

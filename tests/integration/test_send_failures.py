@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ from nurture.models import CampaignState, Event, Lead
 from nurture.sending import sender as sender_module
 from tests import services
 from tests.conftest import RuntimeFactory
-from tests.pipeline import THREE_STEPS, Engine, add_lead, messages, write_campaign
+from tests.pipeline import THREE_STEPS, Engine, add_lead, messages, suppress_lead, write_campaign
 from tests.smtp_server import SmtpServer, free_port
 
 MONDAY = datetime(2026, 3, 30, 8, 0, tzinfo=UTC)
@@ -164,6 +165,19 @@ def test_paused_campaign_holds_its_queued_mail(
     assert [m.rcpt_tos for m in smtp_server.messages] == [["other@example.com"]]
 
 
+def failing_build_mime(call: int, error: Exception) -> Callable[[Any], bytes]:
+    """`build_mime`, raising `error` on its `call`-th call instead."""
+    real, calls = message_module.build_mime, []
+
+    def build_mime(mail: Any) -> bytes:
+        calls.append(mail.to)
+        if len(calls) == call:
+            raise error
+        return real(mail)
+
+    return build_mime
+
+
 def test_a_mail_that_cannot_be_written_fails_alone(
     engine: Engine, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -174,15 +188,8 @@ def test_a_mail_that_cannot_be_written_fails_alone(
         add_lead(engine.rt, f"{name}@example.com", MONDAY - timedelta(days=1))
     engine.schedule(MONDAY)
     rows = sorted(messages(engine.rt), key=lambda row: row.id)
-    real, calls = message_module.build_mime, []
-
-    def build_mime(mail: Any) -> bytes:
-        calls.append(mail.to)
-        if len(calls) == 1:
-            raise ValueError("not an e-mail address (bad domain)")
-        return real(mail)
-
-    monkeypatch.setattr(sender_module, "build_mime", build_mime)
+    error = ValueError("not an e-mail address (bad domain)")
+    monkeypatch.setattr(sender_module, "build_mime", failing_build_mime(1, error))
     outcomes = engine.rt.sender.deliver_many([row.id for row in rows])
 
     assert [outcome.status for outcome in outcomes] == ["failed", "sent"]
@@ -190,3 +197,59 @@ def test_a_mail_that_cannot_be_written_fails_alone(
     assert (first.status, first.last_error) == ("failed", "not an e-mail address (bad domain)")
     assert second.status == "sent"
     assert len(smtp_server.messages) == 1
+
+
+def test_an_unexpected_error_gives_the_claim_back(
+    engine: Engine, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug of ours while composing (not the row's fault): the send before it is still
+    recorded, the row goes back to `queued` with its attempt not counted, and the error
+    reaches Dramatiq, which retries the batch."""
+    write_campaign(engine.rt, THREE_STEPS)
+    for name in ("first", "second", "third"):
+        add_lead(engine.rt, f"{name}@example.com", MONDAY - timedelta(days=1))
+    engine.schedule(MONDAY)
+    rows = sorted(messages(engine.rt), key=lambda row: row.id)
+    monkeypatch.setattr(sender_module, "build_mime", failing_build_mime(2, RuntimeError("a bug")))
+    with pytest.raises(RuntimeError, match="a bug"):
+        engine.rt.sender.deliver_many([row.id for row in rows])
+
+    first, second, third = sorted(messages(engine.rt), key=lambda row: row.id)
+    assert first.status == "sent"
+    assert (second.status, second.attempts) == ("queued", 0)
+    assert (third.status, third.attempts) == ("queued", 0)
+    assert [m.rcpt_tos for m in smtp_server.messages] == [[first_address(engine, first)]]
+    monkeypatch.setattr(sender_module, "build_mime", message_module.build_mime)  # mended
+    outcomes = engine.rt.sender.deliver_many([row.id for row in rows])
+    assert [outcome.status for outcome in outcomes] == ["not claimable", "sent", "sent"]
+    assert len(smtp_server.messages) == 3
+
+
+def first_address(engine: Engine, row: Any) -> str:
+    with unit_of_work(engine.rt.sessions) as session:
+        return session.get_one(Lead, row.lead_id).email
+
+
+def test_an_address_changed_after_the_batch_began_is_checked_as_it_is_now(
+    engine: Engine, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batch reads its recipients' addresses up front to check suppressions along with
+    each claim; a lead whose address changed since then is checked under the new one."""
+    write_campaign(engine.rt, THREE_STEPS)
+    lead_id = add_lead(engine.rt, "old@example.com", MONDAY - timedelta(days=1))
+    engine.schedule(MONDAY)
+    [row] = messages(engine.rt)
+    store = engine.rt.sender.store
+    opened = store.open
+
+    def open_then_change(connection: Any, message_ids: Any) -> Any:
+        known = opened(connection, message_ids)
+        with unit_of_work(engine.rt.sessions) as session:  # meanwhile, in another request
+            session.get_one(Lead, lead_id).email = "new@example.com"
+        suppress_lead(engine.rt, lead_id, "bounced", MONDAY)  # the new address bounced
+        return known
+
+    monkeypatch.setattr(store, "open", open_then_change)
+    [outcome] = engine.rt.sender.deliver_many([row.id])
+    assert (outcome.status, outcome.detail) == ("suppressed", "address suppressed (bounced)")
+    assert smtp_server.messages == []
