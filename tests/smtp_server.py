@@ -1,8 +1,9 @@
 """A real SMTP server for tests: aiosmtpd on 127.0.0.1, recording every envelope.
 
-It can be told to answer ``451`` for the next N transactions, to refuse a recipient,
-to require a login, to speak TLS (implicit or STARTTLS, with a throw-away certificate)
-and to drop its client connections, so transports are tested against real bytes.
+It offers PIPELINING unless told not to, and can be told to answer ``451`` for the next
+N transactions, to refuse a recipient, to require a login, to speak TLS (implicit or
+STARTTLS, with a throw-away certificate) and to drop its client connections, so
+transports are tested against real bytes.
 
     def test_x(smtp_server: SmtpServer) -> None:
         send_to(smtp_server.url)
@@ -124,8 +125,19 @@ class SmtpServer:
 
 
 class _Handler:
-    def __init__(self, server: SmtpServer) -> None:
+    def __init__(self, server: SmtpServer, pipelining: bool) -> None:
         self.server = server
+        self.pipelining = pipelining
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        """Offer PIPELINING, as Postfix, Exim and the big providers do (aiosmtpd reads
+        pipelined commands in order, but does not say so itself)."""
+        session.host_name = hostname
+        if not self.pipelining:
+            return responses
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
 
     async def handle_MAIL(
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
@@ -164,9 +176,10 @@ class _Handler:
 
 
 class _Controller(Controller):
-    def __init__(self, state: SmtpServer, **kwargs: Any) -> None:
+    def __init__(self, state: SmtpServer, pipelining: bool, **kwargs: Any) -> None:
         self.state = state
-        super().__init__(_Handler(state), hostname=state.host, port=state.port, **kwargs)
+        handler = _Handler(state, pipelining)
+        super().__init__(handler, hostname=state.host, port=state.port, **kwargs)
 
     def factory(self) -> SMTP:
         session: SMTP = super().factory()
@@ -204,6 +217,7 @@ def start_smtp_server(
     logins: dict[str, str] | None = None,
     tls: Tls = None,
     certificate: tuple[Path, Path] | None = None,
+    pipelining: bool = True,
 ) -> SmtpServer:
     scheme = {None: "smtp", "implicit": "smtps", "starttls": "smtp+starttls"}[tls]
     cert = certificate[0] if certificate else None
@@ -220,7 +234,7 @@ def start_smtp_server(
             if tls == "implicit"
             else {"tls_context": context, "require_starttls": True}
         )
-    controller = _Controller(state, **kwargs)
+    controller = _Controller(state, pipelining, **kwargs)
     controller.start()
     state._controller = controller
     state.connections = 0  # the controller's own readiness probe is not a client
@@ -253,7 +267,8 @@ def smtp_server(request: pytest.FixtureRequest) -> Iterator[SmtpServer]:
 
     Options go through indirect parametrization, so this one fixture is all a test needs:
     ``@pytest.mark.parametrize("smtp_server", [{"tls": "starttls"}], indirect=True)``
-    (``smtputf8``, ``logins``, ``tls``; a TLS server's ``certificate`` is made for you).
+    (``smtputf8``, ``logins``, ``tls``, ``pipelining``; a TLS server's ``certificate`` is
+    made for you).
     """
     options: dict[str, Any] = dict(getattr(request, "param", {}))
     if options.get("tls") and "certificate" not in options:

@@ -92,25 +92,26 @@ class SmtpTransport:
         try:
             connection.ehlo_or_helo_if_needed()
             options, sender, rcpt = _envelope(connection, envelope_from, recipient)
-            code, reply = _mail_from(connection, sender, options)
-            if code == 250:
-                code, reply = _rcpt_to(connection, rcpt)
+            if not options and connection.has_extn("pipelining"):
+                code, reply = _pipelined_envelope(connection, sender, rcpt)
+            else:
+                code, reply = _stepwise_envelope(connection, sender, rcpt, options)
         except smtplib.SMTPResponseException as exc:  # HELO/EHLO refused
             code, reply = exc.smtp_code, exc.smtp_error
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             raise _Stale(f"connection lost: {exc}") from exc
         if code == 421:  # the server is closing this connection (idle timeout, shutdown)
             raise _Stale(f"{code} {_text(reply)}")
-        if code not in (250, 251):
+        if code != 354:  # MAIL, RCPT or DATA refused: nothing was handed over
             raise self._refused(connection, code, reply)
-        return self._data(connection, data)
+        return self._message(connection, data)
 
-    def _data(self, connection: smtplib.SMTP, data: bytes) -> str:
+    def _message(self, connection: smtplib.SMTP, data: bytes) -> str:
+        """After DATA's 354: the content, then the one reply that decides its fate."""
         reply: bytes | str
         try:
-            code, reply = connection.data(data)
-        except smtplib.SMTPResponseException as exc:  # the DATA command itself refused
-            code, reply = exc.smtp_code, exc.smtp_error
+            connection.send(_dot_stuffed(data))
+            code, reply = connection.getreply()
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             self._discard()
             raise UnknownOutcome(
@@ -221,6 +222,49 @@ def _mail_from(connection: smtplib.SMTP, sender: str, options: list[str]) -> tup
 def _rcpt_to(connection: smtplib.SMTP, recipient: str) -> tuple[int, bytes]:
     connection.putcmd("rcpt", f"TO:<{recipient}>")
     return connection.getreply()
+
+
+def _stepwise_envelope(
+    connection: smtplib.SMTP, sender: str, recipient: str, options: list[str]
+) -> tuple[int, bytes]:
+    """MAIL, RCPT and DATA one after the other: the first refusal, or DATA's 354."""
+    code, reply = _mail_from(connection, sender, options)
+    if code == 250:
+        code, reply = _rcpt_to(connection, recipient)
+    if code in (250, 251):
+        connection.putcmd("data")
+        code, reply = connection.getreply()
+    return code, reply
+
+
+def _pipelined_envelope(connection: smtplib.SMTP, sender: str, recipient: str) -> tuple[int, bytes]:
+    """MAIL, RCPT and DATA in one write when the server offers PIPELINING (RFC 2920), as
+    every mainstream MTA does: one round trip instead of three, and two fewer wake-ups
+    of the worker thread per message. The replies come back in order; the first refusal
+    wins, as it would have stepwise."""
+    connection.send(f"MAIL FROM:<{sender}>\r\nRCPT TO:<{recipient}>\r\nDATA\r\n")
+    mail, rcpt, data = connection.getreply(), connection.getreply(), connection.getreply()
+    refused = mail if mail[0] != 250 else rcpt if rcpt[0] not in (250, 251) else None
+    if refused is None:
+        return data
+    if data[0] == 354:
+        # A server that takes DATA with no recipient left (RFC 2920 §3.1 allows an old
+        # one to) gets an empty message, which it cannot deliver to anyone.
+        connection.send(".\r\n")
+        connection.getreply()
+    return refused
+
+
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+
+
+def _dot_stuffed(data: bytes) -> bytes:
+    """The content as DATA carries it (RFC 5321 §4.5.2): a leading dot doubled, and the
+    terminating `.` line. `build_mime` writes CRLF line ends throughout."""
+    stuffed = _LEADING_DOT.sub(b"..", data)
+    if not stuffed.endswith(b"\r\n"):
+        stuffed += b"\r\n"
+    return stuffed + b".\r\n"
 
 
 def _path(address: str) -> str:

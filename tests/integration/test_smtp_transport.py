@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.policy
+import smtplib
 import socket
 import threading
 from datetime import UTC, datetime
@@ -30,6 +31,12 @@ def server_with(**options: object) -> pytest.MarkDecorator:
     return pytest.mark.parametrize("smtp_server", [options], indirect=True)
 
 
+# The envelope written both ways: pipelined (RFC 2920, the test server's default, like
+# every mainstream MTA) and stepwise, for a server that does not offer it.
+BOTH_WAYS = pytest.mark.parametrize(
+    "smtp_server", [{}, {"pipelining": False}], indirect=True, ids=["pipelined", "stepwise"]
+)
+
 SENDER = "bounces@acme.example"
 
 
@@ -48,6 +55,7 @@ def message(to: str = "bob@example.com", message_id: str = "<m1@acme.example>") 
     )
 
 
+@BOTH_WAYS
 def test_delivers_bytes_that_parse_without_defects(smtp_server: SmtpServer) -> None:
     """The server receives exactly what we built; it parses clean."""
     transport = SmtpTransport(smtp_server.url, timeout=5)
@@ -93,6 +101,7 @@ def test_each_thread_has_its_own_connection(smtp_server: SmtpServer) -> None:
     assert smtp_server.connections == 3
 
 
+@BOTH_WAYS
 def test_temporary_failure_is_transient_and_connection_kept(smtp_server: SmtpServer) -> None:
     """451 means retry later; the connection is reset and used for the next message."""
     transport = SmtpTransport(smtp_server.url, timeout=5)
@@ -107,6 +116,7 @@ def test_temporary_failure_is_transient_and_connection_kept(smtp_server: SmtpSer
     assert smtp_server.connections == 1
 
 
+@BOTH_WAYS
 def test_temporary_failure_at_rcpt(smtp_server: SmtpServer) -> None:
     """Greylisting at RCPT is transient too."""
     transport = SmtpTransport(smtp_server.url, timeout=5)
@@ -116,6 +126,7 @@ def test_temporary_failure_at_rcpt(smtp_server: SmtpServer) -> None:
     transport.close()
 
 
+@BOTH_WAYS
 def test_reply_to_data_lost_is_an_unknown_outcome(smtp_server: SmtpServer) -> None:
     """The server had the whole message when the reply timed out: not a plain 4xx."""
     transport = SmtpTransport(smtp_server.url, timeout=0.3)
@@ -128,6 +139,7 @@ def test_reply_to_data_lost_is_an_unknown_outcome(smtp_server: SmtpServer) -> No
     assert smtp_server.connections == 2
 
 
+@BOTH_WAYS
 def test_unknown_mailbox_is_a_hard_bounce(smtp_server: SmtpServer) -> None:
     """550 5.1.1: the address does not exist; the error never names it."""
     smtp_server.reject("ghost@example.com", "550 5.1.1 <ghost@example.com>: no such user")
@@ -142,6 +154,7 @@ def test_unknown_mailbox_is_a_hard_bounce(smtp_server: SmtpServer) -> None:
     assert smtp_server.connections == 1
 
 
+@BOTH_WAYS
 def test_policy_rejection(smtp_server: SmtpServer) -> None:
     """550 5.7.1 pauses the campaign: a PolicyRejection, not a bounce."""
     smtp_server.reject("bob@example.com", "550 5.7.1 message refused by policy")
@@ -150,6 +163,49 @@ def test_policy_rejection(smtp_server: SmtpServer) -> None:
         transport.send(SENDER, "bob@example.com", message())
     assert caught.value.code == 550
     transport.close()
+
+
+@BOTH_WAYS
+def test_refused_sender_is_transient_and_connection_kept(smtp_server: SmtpServer) -> None:
+    """MAIL FROM refused: RCPT and DATA (pipelined behind it) fail too; the reply that
+    counts is the first, and the connection is reset for the next message."""
+    transport = SmtpTransport(smtp_server.url, timeout=5)
+    smtp_server.fail_next(1, "451 4.3.2 sender check unavailable", stage="MAIL")
+    with pytest.raises(TransientSendError) as caught:
+        transport.send(SENDER, "bob@example.com", message())
+    assert (caught.value.code, caught.value.response) == (451, "4.3.2 sender check unavailable")
+    transport.send(SENDER, "carol@example.com", message())
+    transport.close()
+    assert [m.rcpt_tos for m in smtp_server.messages] == [["carol@example.com"]]
+    assert smtp_server.connections == 1
+
+
+@pytest.mark.parametrize(
+    ("smtp_server", "writes"),
+    [({}, 2), ({"pipelining": False}, 4)],
+    indirect=["smtp_server"],
+    ids=["pipelined", "stepwise"],
+)
+def test_envelope_pipelined_when_the_server_offers_it(
+    smtp_server: SmtpServer, writes: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Offered PIPELINING, MAIL, RCPT and DATA leave in one write, the content in a
+    second: two round trips per message instead of four."""
+    transport = SmtpTransport(smtp_server.url, timeout=5)
+    transport.send(SENDER, "a@example.com", message())  # connect and EHLO first
+    sent: list[bytes] = []
+    original = smtplib.SMTP.send
+
+    def counted(self: smtplib.SMTP, data: str | bytes) -> None:
+        sent.append(data.encode() if isinstance(data, str) else data)
+        original(self, data)
+
+    monkeypatch.setattr(smtplib.SMTP, "send", counted)
+    transport.send(SENDER, "b@example.com", message())
+    transport.close()
+    assert len(sent) - 1 == writes  # minus QUIT
+    assert sent[-2].endswith(b"\r\n.\r\n")
+    assert [m.rcpt_tos for m in smtp_server.messages] == [["a@example.com"], ["b@example.com"]]
 
 
 def test_reconnects_after_server_closed_connection(smtp_server: SmtpServer) -> None:
@@ -163,6 +219,7 @@ def test_reconnects_after_server_closed_connection(smtp_server: SmtpServer) -> N
     assert smtp_server.connections == 2
 
 
+@BOTH_WAYS
 def test_reconnects_after_421_on_reused_connection(smtp_server: SmtpServer) -> None:
     """A server answering 421 (closing) to a reused connection gets a fresh one."""
     transport = SmtpTransport(smtp_server.url, timeout=5)
