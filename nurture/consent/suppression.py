@@ -8,7 +8,6 @@ The key must never change (unlike signing keys, which rotate): every entry depen
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from collections.abc import Iterable
 from datetime import datetime
@@ -25,7 +24,8 @@ _RANK = {reason: rank for rank, reason in enumerate(SUPPRESSION_REASONS)}
 
 
 def email_hash(key: str, normalised_email: str) -> str:
-    return hmac.new(key.encode(), normalised_email.encode(), hashlib.sha256).hexdigest()
+    # hmac.digest: the one-shot C path, a third of the cost of building an HMAC object.
+    return hmac.digest(key.encode(), normalised_email.encode(), "sha256").hex()
 
 
 def suppress(session: Session, key: str, normalised_email: str, reason: str, now: datetime) -> None:

@@ -255,13 +255,13 @@ def _pipelined_envelope(connection: smtplib.SMTP, sender: str, recipient: str) -
     return refused
 
 
-_LEADING_DOT = re.compile(rb"(?m)^\.")
-
-
 def _dot_stuffed(data: bytes) -> bytes:
-    """The content as DATA carries it (RFC 5321 §4.5.2): a leading dot doubled, and the
-    terminating `.` line. `build_mime` writes CRLF line ends throughout."""
-    stuffed = _LEADING_DOT.sub(b"..", data)
+    """The content as DATA carries it (RFC 5321 §4.5.2): a dot that begins a line doubled,
+    and the terminating `.` line. `bytes.replace` rather than smtplib's multiline regex,
+    which tried a match at every byte of every message (a tenth of the sender's time)."""
+    stuffed = data.replace(b"\n.", b"\n..")
+    if stuffed.startswith(b"."):
+        stuffed = b"." + stuffed
     if not stuffed.endswith(b"\r\n"):
         stuffed += b"\r\n"
     return stuffed + b".\r\n"
