@@ -10,6 +10,7 @@ once, so a retried message never sends twice).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 import dramatiq
@@ -21,9 +22,17 @@ from nurture.sending.sender import Sender
 from nurture.webhooks.deliver import WebhookDeliverer
 
 SEND_QUEUE = "nurture-send"
-# Ids per broker message: the scheduler enqueues thousands of steps per pass; one Redis
-# round trip per chunk instead of per message.
+# Ids per broker message (deliveries and webhooks): one Redis round trip per chunk instead
+# of per item.
 CHUNK = 25
+# Mail goes in chunks of up to MAX_SEND_CHUNK ids: the broker's fetch and ack per chunk
+# cost a worker 8% of its CPU at 25 ids a chunk (measured: 929 against 1,009 mails/s at
+# 100). A short list is still cut into SEND_SPREAD chunks, so that many threads share it.
+MAX_SEND_CHUNK = 100
+SEND_SPREAD = 16
+# A chunk that has run this long hands the rest of its ids back to the queue: a slow SMTP
+# server never brings a chunk near Dramatiq's time limit (`time_limit` below).
+SEND_BUDGET = timedelta(minutes=2)
 _OPTIONS: dict[str, Any] = {
     "queue_name": SEND_QUEUE,
     "max_retries": 3,  # Dramatiq's default is 20 retries over 7 days: wrong for mail
@@ -46,6 +55,11 @@ _SCORE_OPTIONS: dict[str, Any] = {
 _HANDOFF_OPTIONS: dict[str, Any] = {**_OPTIONS, "queue_name": HANDOFF_QUEUE}
 WEBHOOK_QUEUE = "nurture-webhooks"  # marketers' outgoing webhooks (nurture.webhooks)
 _WEBHOOK_OPTIONS: dict[str, Any] = {**_OPTIONS, "queue_name": WEBHOOK_QUEUE}
+
+
+def send_chunk_size(count: int) -> int:
+    """Ids per broker message for a list of `count` mails (see MAX_SEND_CHUNK)."""
+    return max(1, min(MAX_SEND_CHUNK, -(-count // SEND_SPREAD)))
 
 
 class Actors:
@@ -76,15 +90,18 @@ class Actors:
         self.deliver_erasure_notices = declare(self._deliver_erasure_notices)
 
     def _send_messages(self, message_ids: list[int]) -> None:
-        outcomes = self._sender().deliver_many(message_ids)
-        for message_id, outcome in zip(message_ids, outcomes, strict=True):
+        outcomes = self._sender().deliver_many(message_ids, budget=SEND_BUDGET)
+        for message_id, outcome in zip(message_ids, outcomes, strict=False):
             if outcome.retry_in is not None:
                 delay_ms = int(outcome.retry_in.total_seconds() * 1000)
                 self.send_messages.send_with_options(args=([message_id],), delay=delay_ms)
+        if len(outcomes) < len(message_ids):  # out of time: the rest waits its turn again
+            self.send_messages.send(message_ids[len(outcomes) :])
 
     def enqueue(self, message_ids: Sequence[int]) -> None:
-        for start in range(0, len(message_ids), CHUNK):
-            self.send_messages.send(list(message_ids[start : start + CHUNK]))
+        size = send_chunk_size(len(message_ids))
+        for start in range(0, len(message_ids), size):
+            self.send_messages.send(list(message_ids[start : start + size]))
 
     def _update_scores(self, lead_ids: list[int]) -> None:
         if self._scorer is None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -79,15 +80,22 @@ class Sender:
     def deliver(self, message_id: int) -> Outcome:
         return self.deliver_many([message_id])[0]
 
-    def deliver_many(self, message_ids: Sequence[int]) -> list[Outcome]:
+    def deliver_many(
+        self, message_ids: Sequence[int], budget: timedelta | None = None
+    ) -> list[Outcome]:
+        """An outcome per id, in order; with a `budget`, no new message is claimed once it
+        has run out, and the list stops there (the caller hands the rest back)."""
         outcomes: list[Outcome] = []
         sent: SentRecord | None = None  # the previous send, recorded with the next claim
+        deadline = None if budget is None else time.monotonic() + budget.total_seconds()
         try:
             # One connection for the batch: checking one out per message cost a pool
             # round trip and a liveness ping (a `SELECT 1`) each, a tenth of the CPU.
             with self.engine.connect() as connection:
                 addresses = self.store.open(connection, message_ids)
                 for message_id in message_ids:
+                    if deadline is not None and outcomes and time.monotonic() > deadline:
+                        break
                     claimed = self.store.claim(
                         connection,
                         message_id,

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
+import nurture.actors
 from nurture.db import unit_of_work
 from nurture.models import Message
+from nurture.sending.sender import Sender
 from tests.conftest import RuntimeFactory
 from tests.pipeline import THREE_STEPS, Engine, add_lead, messages, write_campaign
 from tests.smtp_server import SmtpServer
@@ -138,3 +142,37 @@ def test_actor_repeated_on_a_finished_row_does_nothing(
         engine.rt.actors.send_messages.send([row.id])
     engine.drain()
     assert len(smtp_server.messages) == 1
+
+
+def test_a_chunk_out_of_time_hands_the_rest_back(
+    engine: Engine, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chunk stops claiming once its time budget is spent (a slow SMTP server must not
+    bring it near Dramatiq's time limit); the ids it did not reach go back to the queue
+    and are sent, each once."""
+    monkeypatch.setattr(nurture.actors, "SEND_BUDGET", timedelta(0))  # one mail a turn
+    turns: list[int] = []
+    deliver_many = Sender.deliver_many
+
+    def counted(sender: Sender, ids: Sequence[int], budget: timedelta | None = None) -> Any:
+        turns.append(len(ids))
+        return deliver_many(sender, ids, budget)
+
+    monkeypatch.setattr(Sender, "deliver_many", counted)
+    write_campaign(engine.rt, THREE_STEPS)
+    for name in ("a", "b", "c"):
+        add_lead(engine.rt, f"{name}@example.com", MONDAY - timedelta(days=1))
+    engine.hold_broker()
+    engine.schedule(MONDAY)
+    rows = messages(engine.rt)
+    engine.rt.actors.send_messages.send([row.id for row in rows])
+    engine.start_worker()
+    engine.drain()
+
+    assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == [
+        "a@example.com",
+        "b@example.com",
+        "c@example.com",
+    ]
+    assert {row.status for row in messages(engine.rt)} == {"sent"}
+    assert turns == [3, 2, 1]
