@@ -30,21 +30,21 @@ from nurture.sending.store_core import LEAD_COLUMNS, MESSAGE_COLUMNS, facts_of
 _M = ", ".join(f"c.{name}" for name in MESSAGE_COLUMNS)
 _L = ", ".join(f"l.{name}" for name in LEAD_COLUMNS)
 
-_SENT_COLUMNS = """status = 'sent', sent_at = %(wall_now)s, updated_at = %(wall_now)s,
-        smtp_response = %(response)s, tracked = %(tracked)s"""
-_EMAIL_SENT = """INSERT INTO events (lead_id, type, occurred_at, campaign_id, step_id, message_id,
-    source, data, created_at, classification)
-SELECT lead_id, 'email_sent', %(now)s, campaign_id, step_id, id, 'system', '{}', %(wall_now)s,
-    NULL"""
-
-# `sent_id` NULL (the batch's first claim) or `reset_campaign_id` NULL match nothing.
+# `sent_id` NULL (the batch's first claim), `message_id` NULL (the last send of a batch,
+# recorded alone) or `reset_campaign_id` NULL match nothing.
 CLAIM = f"""
 WITH sent AS (
-    UPDATE messages SET {_SENT_COLUMNS}
+    UPDATE messages
+    SET status = 'sent', sent_at = %(wall_now)s, updated_at = %(wall_now)s,
+        smtp_response = %(response)s, tracked = %(tracked)s
     WHERE id = %(sent_id)s AND status = 'sending'
     RETURNING id, lead_id, campaign_id, step_id
 ), sent_event AS (
-    {_EMAIL_SENT} FROM sent
+    INSERT INTO events (lead_id, type, occurred_at, campaign_id, step_id, message_id,
+        source, data, created_at, classification)
+    SELECT lead_id, 'email_sent', %(now)s, campaign_id, step_id, id, 'system', '{{}}',
+        %(wall_now)s, NULL
+    FROM sent
 ), failures_reset AS (
     UPDATE campaign_states SET consecutive_failures = 0
     WHERE campaign_id = %(reset_campaign_id)s AND EXISTS (SELECT 1 FROM sent)
@@ -72,19 +72,6 @@ WHERE m.id = ANY(%(message_ids)s)
 """
 
 SUPPRESSION = "SELECT reason FROM suppressions WHERE email_hash = %(email_hash)s"
-
-MARK_SENT = f"""
-WITH m AS (
-    UPDATE messages SET {_SENT_COLUMNS}
-    WHERE id = %(message_id)s AND status = 'sending'
-    RETURNING id, lead_id, campaign_id, step_id
-)
-{_EMAIL_SENT} FROM m
-"""  # noqa: S608 - our own constant SQL fragments
-
-RESET_FAILURES = (
-    "UPDATE campaign_states SET consecutive_failures = 0 WHERE campaign_id = %(campaign_id)s"
-)
 
 
 def _driver(connection: Connection) -> psycopg.Connection[Any]:
@@ -120,18 +107,7 @@ class PostgresSendStore:
     ) -> Claimed | None:
         driver = _driver(connection)
         digest = email_hash(suppression_key, address) if address is not None else None
-        values = {
-            "message_id": message_id,
-            "wall_now": wall_now,
-            "now": now,
-            "email_hash": digest,
-            "sent_id": after.message_id if after else None,
-            "response": after.response[:500] if after else None,
-            "tracked": after.tracked if after else None,
-            "reset_campaign_id": after.campaign_id
-            if after and after.reset_campaign_failures
-            else None,
-        }
+        values = _values(message_id, after, now, wall_now, digest)
         found = driver.execute(CLAIM, values).fetchone()
         if found is None:
             return None
@@ -151,16 +127,24 @@ class PostgresSendStore:
     def record_sent(
         self, connection: Connection, sent: SentRecord, now: datetime, wall_now: datetime
     ) -> None:
-        driver = _driver(connection)
-        driver.execute(
-            MARK_SENT,
-            {
-                "message_id": sent.message_id,
-                "wall_now": wall_now,
-                "response": sent.response[:500],
-                "tracked": sent.tracked,
-                "now": now,
-            },
-        )
-        if sent.reset_campaign_failures and sent.campaign_id:
-            driver.execute(RESET_FAILURES, {"campaign_id": sent.campaign_id})
+        # The claim's statement, claiming nothing.
+        _driver(connection).execute(CLAIM, _values(None, sent, now, wall_now, None))
+
+
+def _values(
+    message_id: int | None,
+    after: SentRecord | None,
+    now: datetime,
+    wall_now: datetime,
+    email_hash: str | None,
+) -> dict[str, Any]:
+    return {
+        "message_id": message_id,
+        "wall_now": wall_now,
+        "now": now,
+        "email_hash": email_hash,
+        "sent_id": after.message_id if after else None,
+        "response": after.response[:500] if after else None,
+        "tracked": after.tracked if after else None,
+        "reset_campaign_id": after.campaign_id if after and after.reset_campaign_failures else None,
+    }
