@@ -47,10 +47,13 @@ def release(
     )
 
 
-def unclaim(session: Session | Connection, message_id: int) -> bool:
+def unclaim(session: Session | Connection, message_id: int, **values: object) -> bool:
     """Back to `queued` as if never claimed: nothing was handed to the SMTP server, and
-    the attempt was not the message's fault (an error of nurture's own)."""
-    return _move(session, message_id, "sending", status="queued", attempts=Message.attempts - 1)
+    the attempt was not the message's fault (an error of nurture's own). `values` are
+    more columns to set."""
+    return _move(
+        session, message_id, "sending", status="queued", attempts=Message.attempts - 1, **values
+    )
 
 
 def hold(
@@ -61,19 +64,10 @@ def hold(
     retry_at: datetime,
     error: str,
 ) -> bool:
-    """Back to `queued` without counting the attempt: the message could not even be
-    composed, for a reason that is not its own (its campaign file is missing or broken
-    on this machine), and goes out once that is mended."""
-    return _move(
-        session,
-        message_id,
-        "sending",
-        status="queued",
-        attempts=Message.attempts - 1,
-        enqueued_at=retry_at,
-        last_error=error,
-        updated_at=wall_now,
-    )
+    """Unclaimed until `retry_at`: the message could not even be composed, for a reason
+    that is not its own (its campaign file is missing or broken on this machine), and
+    goes out once that is mended."""
+    return unclaim(session, message_id, enqueued_at=retry_at, last_error=error, updated_at=wall_now)
 
 
 def finish(
