@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from time import monotonic
 from typing import Any
 
 import css_inline
@@ -23,6 +24,11 @@ FOOTER_HTML = "_footer.html"
 FOOTER_TEXT = "_footer.txt"
 _MAX_SUBJECTS = 2048
 _MIN_TOKEN = 16  # a shorter last path segment is a word, not a signed token
+# Seconds a loaded template (or a missing `.txt` sibling) is trusted before its file is
+# looked at again. Jinja's auto-reload reads the file's mtime on every render, and the
+# sibling check is one more `stat`: two or three system calls per mail, a twentieth of
+# the sender's CPU. An edited template still shows within this time.
+FRESH_FOR = 1.0
 
 
 class TemplateError(Exception):
@@ -48,6 +54,10 @@ class Renderer:
         self._dir = templates_dir
         self._env = make_environment(templates_dir)
         self._subjects: dict[str, Template] = {}
+        # By name: the template, or its `.txt` sibling's name (None: there is none), and
+        # when that was looked up (see FRESH_FOR).
+        self._templates: dict[str, tuple[Template, float]] = {}
+        self._siblings: dict[str, tuple[str | None, float]] = {}
         # Remote stylesheets are never fetched: a template must not make us request URLs.
         self._inliner = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
 
@@ -84,13 +94,31 @@ class Renderer:
 
     def _file(self, name: str, context: Mapping[str, Any]) -> str:
         with self._errors(name):
-            return self._env.get_template(name).render(context)
+            return self._template(name).render(context)
+
+    def _template(self, name: str) -> Template:
+        now = monotonic()
+        cached = self._templates.get(name)
+        if cached is not None and now - cached[1] < FRESH_FOR:
+            return cached[0]
+        template = self._env.get_template(name)  # reloaded if the file changed
+        self._templates[name] = (template, now)
+        return template
 
     def _sibling_text(self, template: str, context: Mapping[str, Any]) -> str | None:
-        sibling = str(PurePosixPath(template).with_suffix(".txt"))
-        if sibling == template or not (self._dir / sibling).is_file():
-            return None
-        return self._file(sibling, context)
+        sibling = self._sibling(template)
+        return None if sibling is None else self._file(sibling, context)
+
+    def _sibling(self, template: str) -> str | None:
+        now = monotonic()
+        cached = self._siblings.get(template)
+        if cached is not None and now - cached[1] < FRESH_FOR:
+            return cached[0]
+        sibling: str | None = str(PurePosixPath(template).with_suffix(".txt"))
+        if sibling == template or not (self._dir / str(sibling)).is_file():
+            sibling = None
+        self._siblings[template] = (sibling, now)
+        return sibling
 
     @contextmanager
     def _errors(self, name: str) -> Iterator[None]:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from nurture.campaigns.schema import Campaign
+from nurture.mail import render as render_module
 from nurture.mail.context import sample_context
 from nurture.mail.render import Renderer, TemplateError
 
@@ -287,3 +288,47 @@ def test_sample_context_is_complete() -> None:
     assert ctx["campaign"] == {"id": "welcome", "name": "Welcome series"}
     assert ctx["step"] == {"id": "hello"}
     assert ctx["postal_address"] == ADDRESS
+
+
+class FakeMonotonic:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_an_edited_template_shows_once_the_loaded_one_has_aged(
+    templates: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files are looked at again at most every FRESH_FOR seconds, not for every mail: a
+    template edited, a `.txt` sibling added, both show within that time."""
+    clock = FakeMonotonic()
+    monkeypatch.setattr(render_module, "monotonic", clock)
+    renderer = Renderer(templates)
+    write(templates, "t.html", "<p>first {{ postal_address }}</p>")
+    assert "first" in renderer.render("Hi", "t.html", context()).html
+    write(templates, "t.html", "<p>second {{ postal_address }}</p>")
+    write(templates, "t.txt", "plain {{ unsubscribe_url }} {{ postal_address }}")
+    clock.now += render_module.FRESH_FOR / 2
+    mail = renderer.render("Hi", "t.html", context())
+    assert "first" in mail.html
+    assert "plain" not in mail.text
+    clock.now += render_module.FRESH_FOR
+    mail = renderer.render("Hi", "t.html", context())
+    assert "second" in mail.html
+    assert mail.text.startswith("plain")
+
+
+def test_a_removed_text_sibling_is_derived_again(
+    templates: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FakeMonotonic()
+    monkeypatch.setattr(render_module, "monotonic", clock)
+    renderer = Renderer(templates)
+    write(templates, "t.html", "<p>derived {{ postal_address }}</p>")
+    write(templates, "t.txt", "plain {{ unsubscribe_url }} {{ postal_address }}")
+    assert renderer.render("Hi", "t.html", context()).text.startswith("plain")
+    (templates / "t.txt").unlink()
+    clock.now += render_module.FRESH_FOR
+    assert "derived" in renderer.render("Hi", "t.html", context()).text
