@@ -85,3 +85,28 @@ def test_payload_is_opaque_ids_only() -> None:
     token = Tokens(KEYS).sign("preferences", "Zq3-opaque")
     payload = URLSafeTimedSerializer("ignored").loads_unsafe(token)[1]
     assert payload == "Zq3-opaque"
+
+
+# Long enough that zlib shortens it: itsdangerous, as nurture used it before, compressed.
+COMPRESSIBLE = ["lead", ["newsletter"] * 20]
+
+
+def test_tokens_minted_compressed_still_verify() -> None:
+    """Links in inboxes from before signing stopped trying zlib keep working."""
+    compressed = URLSafeTimedSerializer(list(reversed(KEYS)), salt="nurture.confirm").dumps(
+        COMPRESSIBLE
+    )
+    assert compressed.startswith(".")  # the mark of a compressed payload
+    assert Tokens(KEYS).verify("confirm", compressed) == COMPRESSIBLE
+
+
+def test_tokens_are_itsdangerous_tokens_left_uncompressed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Short payloads come out exactly as itsdangerous itself makes them; long ones are
+    not compressed, and both verify with the library alone."""
+    monkeypatch.setattr(time, "time", lambda: 1_800_000_000)
+    library = URLSafeTimedSerializer(list(reversed(KEYS)), salt="nurture.unsubscribe")
+    payload = ["p0123456789abcdef01234567", "newsletter", "welcome"]
+    assert Tokens(KEYS).sign("unsubscribe", payload) == library.dumps(payload)
+    long = Tokens(KEYS).sign("unsubscribe", COMPRESSIBLE)
+    assert not long.startswith(".")
+    assert library.loads(long) == COMPRESSIBLE
