@@ -150,12 +150,24 @@ def decode_word(kind: str, payload: str) -> str:
     return raw.decode("utf-8")
 
 
-def test_transfer_encodings() -> None:
-    """Quoted-printable keeps Latin text readable; Cyrillic switches to shorter base64."""
-    latin = parse(build_mime(replace(BASE, text="Café crème " * 30)))
-    cyrillic = parse(build_mime(replace(BASE, text="Привет, как дела? " * 30)))
-    assert latin.get_body(("plain",))["Content-Transfer-Encoding"] == "quoted-printable"  # type: ignore[index]
-    assert cyrillic.get_body(("plain",))["Content-Transfer-Encoding"] == "base64"  # type: ignore[index]
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        ("Hello = world\n.dot\ntrailing \n", "7bit"),  # ASCII goes as it is
+        ("y" * 998 + "\nend", "7bit"),
+        ("y" * 999 + "\nend", "quoted-printable"),  # too long a line for every relay
+        ("y" * 999, "quoted-printable"),
+        ("nul \0 byte", "quoted-printable"),
+        ("Café crème " * 30, "quoted-printable"),  # Latin text stays readable
+        ("Привет, как дела? " * 30, "base64"),  # quoted-printable would be far longer
+    ],
+)
+def test_transfer_encodings(text: str, encoding: str) -> None:
+    raw = build_mime(replace(BASE, text=text))
+    part = parse(raw).get_body(("plain",))
+    assert part["Content-Transfer-Encoding"] == encoding  # type: ignore[index]
+    assert lf(part.get_content()) == text  # type: ignore[union-attr]
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
 
 
 def test_list_unsubscribe_headers() -> None:
