@@ -238,3 +238,14 @@ def test_date_in_utc_round_trips() -> None:
     """An aware UTC date is written in RFC 5322 form."""
     raw = build_mime(replace(BASE, date=datetime(2024, 3, 5, 8, 30, tzinfo=UTC)))
     assert b"Date: Tue, 05 Mar 2024 08:30:00 +0000\r\n" in raw
+
+
+def test_same_instant_in_two_zones_keeps_each_zone() -> None:
+    """Date headers are made once per second and zone: equal instants in different
+    zones are equal datetimes, yet each mail shows its own offset."""
+    madrid = build_mime(
+        replace(BASE, date=datetime(2025, 1, 2, 10, 0, 0, 1, tzinfo=timezone(timedelta(hours=1))))
+    )
+    utc = build_mime(replace(BASE, date=datetime(2025, 1, 2, 9, 0, 0, 2, tzinfo=UTC)))
+    assert b"Date: Thu, 02 Jan 2025 10:00:00 +0100\r\n" in madrid
+    assert b"Date: Thu, 02 Jan 2025 09:00:00 +0000\r\n" in utc
