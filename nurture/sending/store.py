@@ -1,16 +1,17 @@
 """The sender's database work, behind one small interface with two implementations.
 
-Per message the sender records the previous send of its batch and claims the row, reading
-what the send-time checks need, in one commit. That is the hottest path in nurture:
-profiled, SQLAlchemy's statement machinery cost more CPU per message than rendering the
-mail (≈ 120 µs per statement through a Session against ≈ 30 µs through the driver), and
-every round trip to the server costs ≈ 40 µs of CPU more (system calls, and the GIL handed
-over and taken back under eight threads). So PostgreSQL gets one hand-written statement
-per message on the driver connection, in autocommit: the previous outcome and its event,
-the claim, the lead, the facts and the suppression, where a transaction took five round
-trips (BEGIN, three statements, COMMIT). Every other database (SQLite, the embedded
-default) gets the portable SQLAlchemy Core version in a transaction. Both run under every
-integration test (the `engine` fixture uses each database).
+The sender claims a few rows at a time (`nurture.sending.sender.CLAIM_GROUP`), recording
+the sends since its last claim and reading what the send-time checks need, in one commit.
+That is the hottest path in nurture: profiled, SQLAlchemy's statement machinery cost more
+CPU per message than rendering the mail (≈ 120 µs per statement through a Session against
+≈ 30 µs through the driver), and every round trip to the server costs ≈ 40 µs of CPU
+more (system calls, and the GIL handed over and taken back under eight threads). So
+PostgreSQL gets one hand-written statement per group on the driver connection, in
+autocommit: the previous outcomes and their events, the claims, the leads, the facts and
+the suppressions, where a transaction per message took five round trips (BEGIN, three
+statements, COMMIT). Every other database (SQLite, the embedded default) gets the
+portable SQLAlchemy Core version in a transaction, a statement at a time. Both run under
+every integration test (the `engine` fixture uses each database).
 """
 
 from __future__ import annotations
@@ -64,20 +65,24 @@ class SendStore(Protocol):
     def claim(
         self,
         connection: Connection,
-        message_id: int,
+        message_ids: Sequence[int],
         *,
-        after: SentRecord | None,
+        after: Sequence[SentRecord],
         now: datetime,
         wall_now: datetime,
         suppression_key: str,
-        address: str | None = None,
-    ) -> Claimed | None:
-        """Record `after` (the previous send of the batch), then move this row `queued` →
-        `sending` and read its send-time facts: one commit, for both. None when the row
-        is not claimable (it is still recorded)."""
+        addresses: Mapping[int, str],
+    ) -> dict[int, Claimed]:
+        """Record `after` (the sends since the last claim), then move these rows `queued`
+        → `sending` and read their send-time facts: one commit, for all of it. Returns
+        the rows claimed, by id; one that is not claimable is missing."""
 
     def record_sent(
-        self, connection: Connection, sent: SentRecord, now: datetime, wall_now: datetime
+        self,
+        connection: Connection,
+        sent: Sequence[SentRecord],
+        now: datetime,
+        wall_now: datetime,
     ) -> None:
-        """`sending` → `sent` and the `email_sent` event (only if the row was still ours),
-        in the caller's transaction."""
+        """`sending` → `sent` and the `email_sent` event, for each row still ours, in the
+        caller's transaction."""

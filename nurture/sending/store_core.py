@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -104,18 +104,22 @@ class CoreSendStore:
     def claim(
         self,
         connection: Connection,
-        message_id: int,
+        message_ids: Sequence[int],
         *,
-        after: SentRecord | None,
+        after: Sequence[SentRecord],
         now: datetime,
         wall_now: datetime,
         suppression_key: str,
-        address: str | None = None,
-    ) -> Claimed | None:
+        addresses: Mapping[int, str],
+    ) -> dict[int, Claimed]:
         with connection.begin():
-            if after is not None:
-                self.record_sent(connection, after, now, wall_now)
-            return self._claim(connection, message_id, wall_now, suppression_key)
+            self.record_sent(connection, after, now, wall_now)
+            claimed = {}
+            for message_id in message_ids:
+                one = self._claim(connection, message_id, wall_now, suppression_key)
+                if one is not None:
+                    claimed[message_id] = one
+            return claimed
 
     def _claim(
         self, connection: Connection, message_id: int, wall_now: datetime, suppression_key: str
@@ -143,6 +147,16 @@ class CoreSendStore:
         return Claimed(row, lead, facts_of(found, len(LEAD_COLUMNS), suppressed))
 
     def record_sent(
+        self,
+        connection: Connection,
+        sent: Sequence[SentRecord],
+        now: datetime,
+        wall_now: datetime,
+    ) -> None:
+        for record in sent:
+            self._record_one(connection, record, now, wall_now)
+
+    def _record_one(
         self, connection: Connection, sent: SentRecord, now: datetime, wall_now: datetime
     ) -> None:
         marked = connection.execute(

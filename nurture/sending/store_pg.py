@@ -1,9 +1,9 @@
-"""The PostgreSQL send store: one statement per message, on the driver connection.
+"""The PostgreSQL send store: one statement per claim of a few rows, on the driver connection.
 
 The batch's connection runs in autocommit, and each claim is a single statement whose
-data-modifying parts commit together: the previous send becomes `sent` with its
-`email_sent` event, this row becomes `sending`, and the lead, the facts and the
-suppression come back, all read in the same snapshot as the claim. The suppression is
+data-modifying parts commit together: the sends since the last claim become `sent` with
+their `email_sent` events, these rows become `sending`, and their leads, facts and
+suppressions come back, all read in the same snapshot as the claim. The suppression is
 keyed by a hash of the lead's address, computed in Python (the key never reaches the
 database): the batch reads its leads' addresses once, up front, and a claim that finds
 the address changed since then looks the suppression up again.
@@ -15,7 +15,7 @@ prepared by psycopg after a few uses.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,15 +30,21 @@ from nurture.sending.store_core import LEAD_COLUMNS, MESSAGE_COLUMNS, facts_of
 _M = ", ".join(f"c.{name}" for name in MESSAGE_COLUMNS)
 _L = ", ".join(f"l.{name}" for name in LEAD_COLUMNS)
 
-# `sent_id` NULL (the batch's first claim), `message_id` NULL (the last send of a batch,
-# recorded alone) or `reset_campaign_id` NULL match nothing.
+# Empty arrays match nothing: `sent_ids` empty (a batch's first claim), `message_ids`
+# empty (the last sends of a batch, recorded alone).
+# `(status = …) IS TRUE` keeps the planner on the primary key: a plain `status = 'queued'`
+# let it combine the status index with it, reading every queued row's index entry for each
+# claim (2.5 ms with 20,000 queued and statistics from before they were, as right after a
+# campaign queues its first burst), where the rows are found by id in microseconds.
 CLAIM = f"""
 WITH sent AS (
-    UPDATE messages
+    UPDATE messages m
     SET status = 'sent', sent_at = %(wall_now)s, updated_at = %(wall_now)s,
-        smtp_response = %(response)s, tracked = %(tracked)s
-    WHERE id = %(sent_id)s AND status = 'sending'
-    RETURNING id, lead_id, campaign_id, step_id
+        smtp_response = s.response, tracked = s.tracked
+    FROM unnest(%(sent_ids)s::bigint[], %(responses)s::text[], %(tracked)s::boolean[],
+                %(resets)s::boolean[]) AS s(id, response, tracked, reset)
+    WHERE m.id = s.id AND (m.status = 'sending') IS TRUE
+    RETURNING m.id, m.lead_id, m.campaign_id, m.step_id, s.reset
 ), sent_event AS (
     INSERT INTO events (lead_id, type, occurred_at, campaign_id, step_id, message_id,
         source, data, created_at, classification)
@@ -47,23 +53,26 @@ WITH sent AS (
     FROM sent
 ), failures_reset AS (
     UPDATE campaign_states SET consecutive_failures = 0
-    WHERE campaign_id = %(reset_campaign_id)s AND EXISTS (SELECT 1 FROM sent)
+    WHERE campaign_id IN (SELECT campaign_id FROM sent WHERE reset)
 ), c AS (
     UPDATE messages
     SET status = 'sending', claimed_at = %(wall_now)s, attempts = attempts + 1,
         updated_at = %(wall_now)s
-    WHERE id = %(message_id)s AND status = 'queued'
+    WHERE id = ANY(%(message_ids)s::bigint[]) AND (status = 'queued') IS TRUE
         AND NOT EXISTS (SELECT 1 FROM campaign_states p
                         WHERE p.campaign_id = messages.campaign_id AND p.paused)
     RETURNING *
+), w AS (
+    SELECT * FROM unnest(%(message_ids)s::bigint[], %(email_hashes)s::text[])
+        AS w(id, email_hash)
 )
 SELECT {_M}, {_L},
     (SELECT s.status FROM consent_states s WHERE s.lead_id = c.lead_id AND s.purpose = c.purpose),
     (SELECT s.status FROM consent_states s WHERE s.lead_id = c.lead_id AND s.purpose = 'tracking'),
     (SELECT e.status FROM enrolments e WHERE e.id = c.enrolment_id),
     (SELECT cs.consecutive_failures FROM campaign_states cs WHERE cs.campaign_id = c.campaign_id),
-    (SELECT x.reason FROM suppressions x WHERE x.email_hash = %(email_hash)s)
-FROM c LEFT JOIN leads l ON l.id = c.lead_id
+    (SELECT x.reason FROM suppressions x WHERE x.email_hash = w.email_hash)
+FROM c JOIN w ON w.id = c.id LEFT JOIN leads l ON l.id = c.lead_id
 """  # noqa: S608 - column names come from our own model metadata
 
 ADDRESSES = """
@@ -97,54 +106,70 @@ class PostgresSendStore:
     def claim(
         self,
         connection: Connection,
-        message_id: int,
+        message_ids: Sequence[int],
         *,
-        after: SentRecord | None,
+        after: Sequence[SentRecord],
         now: datetime,
         wall_now: datetime,
         suppression_key: str,
-        address: str | None = None,
-    ) -> Claimed | None:
+        addresses: Mapping[int, str],
+    ) -> dict[int, Claimed]:
         driver = _driver(connection)
-        digest = email_hash(suppression_key, address) if address is not None else None
-        values = _values(message_id, after, now, wall_now, digest)
-        found = driver.execute(CLAIM, values).fetchone()
-        if found is None:
-            return None
+        hashes = [
+            email_hash(suppression_key, addresses[message_id]) if message_id in addresses else None
+            for message_id in message_ids
+        ]
+        values = _values(message_ids, hashes, after, now, wall_now)
+        claimed: dict[int, Claimed] = {}
+        for found in driver.execute(CLAIM, values).fetchall():
+            row = self._claimed(driver, found, addresses, suppression_key)
+            claimed[row.row.id] = row
+        return claimed
+
+    def _claimed(
+        self,
+        driver: psycopg.Connection[Any],
+        found: Any,
+        addresses: Mapping[int, str],
+        suppression_key: str,
+    ) -> Claimed:
         split = len(MESSAGE_COLUMNS)
         row: Message = _model(Message, MESSAGE_COLUMNS, found[:split])
         if found[split] is None:  # LEFT JOIN found no lead
             return Claimed(row, None, None)
         lead: Lead = _model(Lead, LEAD_COLUMNS, found[split : split + len(LEAD_COLUMNS)])
         reason = found[-1]
-        if lead.email != address:  # not known up front, or changed since: look it up
+        if lead.email != addresses.get(row.id):  # not known up front, or changed since
             again = email_hash(suppression_key, lead.email)
             suppressed = driver.execute(SUPPRESSION, {"email_hash": again}).fetchone()
             reason = suppressed[0] if suppressed else None
-        facts = facts_of(found, split + len(LEAD_COLUMNS), reason)
-        return Claimed(row, lead, facts)
+        return Claimed(row, lead, facts_of(found, split + len(LEAD_COLUMNS), reason))
 
     def record_sent(
-        self, connection: Connection, sent: SentRecord, now: datetime, wall_now: datetime
+        self,
+        connection: Connection,
+        sent: Sequence[SentRecord],
+        now: datetime,
+        wall_now: datetime,
     ) -> None:
         # The claim's statement, claiming nothing.
-        _driver(connection).execute(CLAIM, _values(None, sent, now, wall_now, None))
+        _driver(connection).execute(CLAIM, _values([], [], sent, now, wall_now))
 
 
 def _values(
-    message_id: int | None,
-    after: SentRecord | None,
+    message_ids: Sequence[int],
+    email_hashes: list[str | None],
+    sent: Sequence[SentRecord],
     now: datetime,
     wall_now: datetime,
-    email_hash: str | None,
 ) -> dict[str, Any]:
     return {
-        "message_id": message_id,
+        "message_ids": list(message_ids),
+        "email_hashes": email_hashes,
         "wall_now": wall_now,
         "now": now,
-        "email_hash": email_hash,
-        "sent_id": after.message_id if after else None,
-        "response": after.response[:500] if after else None,
-        "tracked": after.tracked if after else None,
-        "reset_campaign_id": after.campaign_id if after and after.reset_campaign_failures else None,
+        "sent_ids": [record.message_id for record in sent],
+        "responses": [record.response[:500] for record in sent],
+        "tracked": [record.tracked for record in sent],
+        "resets": [record.reset_campaign_failures for record in sent],
     }

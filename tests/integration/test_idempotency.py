@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 import nurture.actors
+import nurture.sending.sender
 from nurture.db import unit_of_work
 from nurture.models import Message
 from nurture.sending.sender import Sender
@@ -144,13 +145,27 @@ def test_actor_repeated_on_a_finished_row_does_nothing(
     assert len(smtp_server.messages) == 1
 
 
+def test_an_id_listed_twice_in_a_batch_is_sent_once(
+    engine: Engine, smtp_server: SmtpServer
+) -> None:
+    """Both copies fall in one claim group: the row is claimed once and handled once."""
+    write_campaign(engine.rt, THREE_STEPS)
+    add_lead(engine.rt, "once@example.com", MONDAY - timedelta(days=1))
+    engine.schedule(MONDAY)
+    [row] = messages(engine.rt)
+    outcomes = engine.rt.sender.deliver_many([row.id, row.id])
+    assert [outcome.status for outcome in outcomes] == ["sent", "not claimable"]
+    assert len(smtp_server.messages) == 1
+
+
 def test_a_chunk_out_of_time_hands_the_rest_back(
     engine: Engine, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A chunk stops claiming once its time budget is spent (a slow SMTP server must not
     bring it near Dramatiq's time limit); the ids it did not reach go back to the queue
     and are sent, each once."""
-    monkeypatch.setattr(nurture.actors, "SEND_BUDGET", timedelta(0))  # one mail a turn
+    monkeypatch.setattr(nurture.actors, "SEND_BUDGET", timedelta(0))  # one group a turn
+    monkeypatch.setattr(nurture.sending.sender, "CLAIM_GROUP", 1)  # of one mail
     turns: list[int] = []
     deliver_many = Sender.deliver_many
 

@@ -203,8 +203,8 @@ def test_an_unexpected_error_gives_the_claim_back(
     engine: Engine, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A bug of ours while composing (not the row's fault): the send before it is still
-    recorded, the row goes back to `queued` with its attempt not counted, and the error
-    reaches Dramatiq, which retries the batch."""
+    recorded, the row and the rest of its claim group go back to `queued` with their
+    attempts not counted, and the error reaches Dramatiq, which retries the batch."""
     write_campaign(engine.rt, THREE_STEPS)
     for name in ("first", "second", "third"):
         add_lead(engine.rt, f"{name}@example.com", MONDAY - timedelta(days=1))
@@ -223,6 +223,44 @@ def test_an_unexpected_error_gives_the_claim_back(
     outcomes = engine.rt.sender.deliver_many([row.id for row in rows])
     assert [outcome.status for outcome in outcomes] == ["not claimable", "sent", "sent"]
     assert len(smtp_server.messages) == 3
+
+
+class BreaksOnCall:
+    """A transport that raises, as a worker killed mid-send would stop, on call `call`."""
+
+    def __init__(self, transport: Any, call: int) -> None:
+        self.transport, self.call, self.calls = transport, call, 0
+
+    def send(self, envelope_from: str, recipient: str, data: bytes) -> str:
+        self.calls += 1
+        if self.calls == self.call:
+            raise KeyboardInterrupt  # a BaseException, like Dramatiq's time limit
+        response: str = self.transport.send(envelope_from, recipient, data)
+        return response
+
+
+def test_stopped_while_handing_over_a_group(
+    engine: Engine, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stopped in the middle of a claim group: the sends before are recorded, the row being
+    handed over stays `sending` (the server may have it: reported `unknown`, never resent
+    by itself), and the group's rows not reached go back to `queued`, uncounted."""
+    write_campaign(engine.rt, THREE_STEPS)
+    for number in range(4):
+        add_lead(engine.rt, f"lead{number}@example.com", MONDAY - timedelta(days=1))
+    engine.schedule(MONDAY)
+    rows = sorted(messages(engine.rt), key=lambda row: row.id)
+    sender = engine.rt.sender
+    monkeypatch.setattr(sender, "transport", BreaksOnCall(sender.transport, 3))
+    with pytest.raises(KeyboardInterrupt):
+        sender.deliver_many([row.id for row in rows])
+
+    states = [(row.status, row.attempts) for row in sorted(messages(engine.rt), key=lambda r: r.id)]
+    assert states == [("sent", 1), ("sent", 1), ("sending", 1), ("queued", 0)]
+    assert len(smtp_server.messages) == 2
+    with unit_of_work(engine.rt.sessions) as session:
+        recorded = session.query(Event).filter(Event.type == "email_sent").count()
+    assert recorded == 2
 
 
 def first_address(engine: Engine, row: Any) -> str:
