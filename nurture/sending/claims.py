@@ -56,6 +56,13 @@ def unclaim(session: Session | Connection, message_id: int, **values: object) ->
     )
 
 
+def unclaim_all(connection: Connection, message_ids: list[int]) -> None:
+    """`unclaim` for each row; only rows still `sending` move, so pass only ids this
+    worker claimed (another's live claim must not be released)."""
+    for message_id in message_ids:
+        unclaim(connection, message_id)
+
+
 def hold(
     session: Session | Connection,
     message_id: int,

@@ -12,7 +12,10 @@ For each group of up to CLAIM_GROUP messages of a batch:
    `sending`, which the recovery sweep reports as `unknown` — never sent, and a resend
    runs every check again;
 3. send over the transport; a success is recorded by the next claim (step 1), or in a
-   transaction of its own for the last ones of the batch; every failure at once.
+   transaction of its own for the last ones of the batch; a failure at once, after the
+   successes before it. After a failure (it may have paused the campaign or suppressed an
+   address), and once the claim is older than CLAIM_FRESH_S, the claims not reached are
+   given back and claimed again: their checks are read again.
 
 Between the server's 250 and the commit that records it the outcome can be lost (crash, database
 down). Policy: at-most-once. The row stays `sending`, the recovery sweep marks it
@@ -24,6 +27,7 @@ the row ends `unknown` directly, never retried.
 from __future__ import annotations
 
 import contextlib
+import math
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -32,6 +36,7 @@ from datetime import timedelta
 from functools import cached_property
 
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
 
 from nurture.campaigns.registry import CampaignSet
 from nurture.clock import Clock
@@ -63,10 +68,14 @@ from nurture.sending.transactional import TransactionalComposer
 HOLD_RETRY = timedelta(minutes=5)
 # Rows claimed by one statement. A claim per message cost the worker about 150 µs of CPU
 # in the driver and PostgreSQL a commit; per eight, an eighth of that. The price: a
-# worker that dies mid-group leaves the rows it had sent and not yet recorded `sending`,
-# reported `unknown`, up to this many where it was one, and the send-time checks of the
-# group's last row are read a few milliseconds before it is sent, not one.
+# worker that dies mid-group leaves the group's rows `sending`, reported `unknown`, up to
+# this many where it was one or two.
 CLAIM_GROUP = 8
+# A claimed row is handed over within this long of its claim, or given back and claimed
+# again: its send-time checks (consent, suppression, a paused campaign) are never older
+# than this and one send, however slow the SMTP server. A group cut short this way makes
+# the next one smaller (it grows back as sends get fast again).
+CLAIM_FRESH_S = 1.0
 
 
 @dataclass
@@ -90,20 +99,21 @@ class Sender:
     def deliver_many(
         self, message_ids: Sequence[int], budget: timedelta | None = None
     ) -> list[Outcome]:
-        """An outcome per id, in order; with a `budget`, no new group is claimed once it
+        """An outcome per id, in order; with a `budget`, no new row is handed over once it
         has run out, and the list stops there (the caller hands the rest back)."""
         outcomes: list[Outcome] = []
         sent: list[SentRecord] = []  # sends since the last claim, recorded with the next
-        deadline = None if budget is None else time.monotonic() + budget.total_seconds()
+        deadline = math.inf if budget is None else time.monotonic() + budget.total_seconds()
+        size = CLAIM_GROUP
         try:
             # One connection for the batch: checking one out per message cost a pool
             # round trip and a liveness ping (a `SELECT 1`) each, a tenth of the CPU.
             with self.engine.connect() as connection:
                 addresses = self.store.open(connection, message_ids)
-                for start in range(0, len(message_ids), CLAIM_GROUP):
-                    if deadline is not None and outcomes and time.monotonic() > deadline:
+                while len(outcomes) < len(message_ids):
+                    if outcomes and time.monotonic() > deadline:
                         break
-                    group = message_ids[start : start + CLAIM_GROUP]
+                    group = message_ids[len(outcomes) : len(outcomes) + size]
                     claimed = self.store.claim(
                         connection,
                         group,
@@ -114,7 +124,10 @@ class Sender:
                         addresses=addresses,
                     )
                     sent = []  # committed with the claim
-                    outcomes += self._deliver_group(connection, group, claimed, sent)
+                    fresh_until = min(deadline, time.monotonic() + CLAIM_FRESH_S)
+                    done, stale = self._deliver_group(connection, group, claimed, sent, fresh_until)
+                    outcomes += done
+                    size = max(1, len(done)) if stale else min(CLAIM_GROUP, size * 2)
         finally:
             if sent:  # the last sends, or those whose next claim failed
                 # On a fresh connection: the batch's may be the one that just broke.
@@ -128,12 +141,21 @@ class Sender:
         group: Sequence[int],
         claimed: dict[int, Claimed],
         sent: list[SentRecord],
-    ) -> list[Outcome]:
-        """Each claimed row of the group is composed and sent; a success is appended to
-        `sent`. If anything raises, the rows not yet handed over are given back."""
+        fresh_until: float,
+    ) -> tuple[list[Outcome], bool]:
+        """Compose and send the group's claimed rows in order, a success appended to
+        `sent`; the outcomes, and whether the claim went stale before the end. It stops
+        early, giving the claims not reached back to be claimed again with their checks
+        read again, when the claim is older than CLAIM_FRESH_S (or the budget is out) and
+        after a send that failed (it may have paused the campaign or suppressed an
+        address). If anything raises, those claims are given back too."""
         outcomes: list[Outcome] = []
+        stale = False
         try:
             for message_id in group:
+                if outcomes and time.monotonic() > fresh_until:
+                    stale = True
+                    break
                 one = claimed.pop(message_id, None)  # an id listed twice is handled once
                 if one is None:
                     outcomes.append(Outcome("not claimable"))
@@ -142,14 +164,16 @@ class Sender:
                 if isinstance(prepared, Outcome):
                     outcomes.append(prepared)
                     continue
-                outcome, record = self._send(prepared)
+                outcome, record = self._send(prepared, sent)
                 outcomes.append(outcome)
-                if record is not None:
-                    sent.append(record)
+                if record is None:
+                    break
+                sent.append(record)
         except BaseException:
             self._give_back(list(claimed))
             raise
-        return outcomes
+        self._give_back(list(claimed), connection)
+        return outcomes, stale
 
     def _record_sent(self, connection: Connection, sent: list[SentRecord]) -> None:
         self.store.record_sent(connection, sent, self.clock.now(), self.wall_clock.now())
@@ -167,14 +191,18 @@ class Sender:
             self._give_back([claimed.row.id])
             raise
 
-    def _give_back(self, message_ids: list[int]) -> None:
-        """Nothing was handed over: the rows go back to `queued` as if never claimed. On
-        a fresh connection (the batch's may be what failed); if that fails too, they stay
-        `sending` and end `unknown` (see the module's docstring)."""
-        if message_ids:
-            with contextlib.suppress(Exception), self.engine.begin() as fresh:
-                for message_id in message_ids:
-                    claims.unclaim(fresh, message_id)
+    def _give_back(self, message_ids: list[int], connection: Connection | None = None) -> None:
+        """Nothing was handed over: the rows go back to `queued` as if never claimed.
+        After an error on a fresh connection (the batch's may be what failed); if that
+        fails too, they stay `sending` and end `unknown` (see the module's docstring)."""
+        if not message_ids:
+            return
+        if connection is not None:
+            with connection.begin():
+                claims.unclaim_all(connection, message_ids)
+            return
+        with contextlib.suppress(Exception), self.engine.begin() as fresh:
+            claims.unclaim_all(fresh, message_ids)
 
     def _prepare(self, connection: Connection, claimed: Claimed) -> Prepared | Outcome:
         row, lead, facts = claimed.row, claimed.lead, claimed.facts
@@ -239,21 +267,22 @@ class Sender:
             row, lead, loaded.campaign, step, self.clock.now(), tracking_allowed=tracking_allowed
         )
 
-    def _send(self, prepared: Prepared) -> tuple[Outcome, SentRecord | None]:
-        """Send; a success is returned to be recorded, failures are recorded at once."""
+    def _send(
+        self, prepared: Prepared, pending: list[SentRecord]
+    ) -> tuple[Outcome, SentRecord | None]:
+        """Send; a success is returned to be recorded, a failure is recorded at once,
+        after the `pending` successes that came before it (emptied): a success resets
+        the campaign's count of transport errors, so their order matters."""
         try:
             response = self.transport.send(
                 prepared.envelope_from, prepared.recipient, prepared.data
             )
-        except UnknownOutcome as error:
-            return self._unknown(prepared, error), None
-        except TransientSendError as error:
-            if prepared.attempts < self.max_attempts:
-                return self._retry_later(prepared, error), None
-            detail = f"gave up after {prepared.attempts} attempts"
-            return self._failed(prepared, error, detail), None
         except SendError as error:
-            return self._failed(prepared, error, "refused"), None
+            with unit_of_work(self.sessions) as session:
+                if pending:
+                    self._record_sent(session.connection(), pending)
+                    pending.clear()
+                return self._failure(session, prepared, error), None
         record = SentRecord(
             prepared.message_id,
             response,
@@ -263,42 +292,52 @@ class Sender:
         )
         return Outcome("sent", response), record
 
-    def _failed(self, prepared: Prepared, error: SendError, what: str) -> Outcome:
-        detail = f"{what}: {error.response}"
-        with unit_of_work(self.sessions) as session:
-            record_failure(
-                session,
-                prepared,
-                error,
-                detail,
-                self.suppression_key,
-                self.clock.now(),
-                self.wall_clock.now(),
+    def _failure(self, session: Session, prepared: Prepared, error: SendError) -> Outcome:
+        if isinstance(error, UnknownOutcome):
+            return self._unknown(session, prepared, error)
+        if isinstance(error, TransientSendError):
+            if prepared.attempts < self.max_attempts:
+                return self._retry_later(session, prepared, error)
+            return self._failed(
+                session, prepared, error, f"gave up after {prepared.attempts} attempts"
             )
+        return self._failed(session, prepared, error, "refused")
+
+    def _failed(self, session: Session, prepared: Prepared, error: SendError, what: str) -> Outcome:
+        detail = f"{what}: {error.response}"
+        record_failure(
+            session,
+            prepared,
+            error,
+            detail,
+            self.suppression_key,
+            self.clock.now(),
+            self.wall_clock.now(),
+        )
         return Outcome("failed", detail)
 
-    def _unknown(self, prepared: Prepared, error: UnknownOutcome) -> Outcome:
+    def _unknown(self, session: Session, prepared: Prepared, error: UnknownOutcome) -> Outcome:
         """The server may have the message: at-most-once, so only an operator resends it."""
         wall_now = self.wall_clock.now()
-        with unit_of_work(self.sessions) as session:
-            claims.finish(session, prepared.message_id, "unknown", wall_now, error=error.response)
-            if prepared.campaign_id:
-                note_transport_error(session, prepared.campaign_id, wall_now)
+        claims.finish(session, prepared.message_id, "unknown", wall_now, error=error.response)
+        if prepared.campaign_id:
+            note_transport_error(session, prepared.campaign_id, wall_now)
         return Outcome("unknown", error.response)
 
-    def _retry_later(self, prepared: Prepared, error: TransientSendError) -> Outcome:
+    def _retry_later(
+        self, session: Session, prepared: Prepared, error: TransientSendError
+    ) -> Outcome:
         delay = self.backoff(prepared.attempts)
         wall_now = self.wall_clock.now()
-        with unit_of_work(self.sessions) as session:
-            claims.release(
-                session,
-                prepared.message_id,
-                wall_now,
-                retry_at=wall_now + delay,
-                error=f"attempt {prepared.attempts}: {error.response}",
-            )
-            if prepared.campaign_id:
-                note_transport_error(session, prepared.campaign_id, wall_now)
+        claims.release(
+            session,
+            prepared.message_id,
+            wall_now,
+            retry_at=wall_now + delay,
+            error=f"attempt {prepared.attempts}: {error.response}",
+        )
+        if prepared.campaign_id:
+            note_transport_error(session, prepared.campaign_id, wall_now)
         return Outcome("retry", error.response, retry_in=delay)
 
     def backoff(self, attempts: int) -> timedelta:

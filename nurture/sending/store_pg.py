@@ -15,6 +15,7 @@ prepared by psycopg after a few uses.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -24,10 +25,12 @@ from sqlalchemy.engine import Connection
 
 from nurture.consent.suppression import email_hash
 from nurture.models import Lead, Message
+from nurture.sending import claims
 from nurture.sending.store import Claimed, SentRecord, snapshot
 from nurture.sending.store_core import LEAD_COLUMNS, MESSAGE_COLUMNS, facts_of
 
 _M = ", ".join(f"c.{name}" for name in MESSAGE_COLUMNS)
+_ID = MESSAGE_COLUMNS.index("id")
 _L = ", ".join(f"l.{name}" for name in LEAD_COLUMNS)
 
 # Empty arrays match nothing: `sent_ids` empty (a batch's first claim), `message_ids`
@@ -115,15 +118,24 @@ class PostgresSendStore:
         addresses: Mapping[int, str],
     ) -> dict[int, Claimed]:
         driver = _driver(connection)
+        ids = list(dict.fromkeys(message_ids))  # an id listed twice is read once
         hashes = [
             email_hash(suppression_key, addresses[message_id]) if message_id in addresses else None
-            for message_id in message_ids
+            for message_id in ids
         ]
-        values = _values(message_ids, hashes, after, now, wall_now)
+        rows = driver.execute(CLAIM, _values(ids, hashes, after, now, wall_now)).fetchall()
         claimed: dict[int, Claimed] = {}
-        for found in driver.execute(CLAIM, values).fetchall():
-            row = self._claimed(driver, found, addresses, suppression_key)
-            claimed[row.row.id] = row
+        try:
+            for found in rows:
+                one = self._claimed(driver, found, addresses, suppression_key)
+                claimed[one.row.id] = one
+        except BaseException:
+            # The claims are committed and nothing was handed over: give them back (on a
+            # fresh connection, this one may be what failed), else they would end
+            # `unknown`. Only the rows this statement claimed: another worker's are live.
+            with contextlib.suppress(Exception), connection.engine.begin() as fresh:
+                claims.unclaim_all(fresh, [found[_ID] for found in rows])
+            raise
         return claimed
 
     def _claimed(

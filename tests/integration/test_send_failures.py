@@ -17,7 +17,15 @@ from nurture.models import CampaignState, Event, Lead
 from nurture.sending import sender as sender_module
 from tests import services
 from tests.conftest import RuntimeFactory
-from tests.pipeline import THREE_STEPS, Engine, add_lead, messages, suppress_lead, write_campaign
+from tests.pipeline import (
+    THREE_STEPS,
+    Engine,
+    add_lead,
+    messages,
+    suppress_lead,
+    withdraw,
+    write_campaign,
+)
 from tests.smtp_server import SmtpServer, free_port
 
 MONDAY = datetime(2026, 3, 30, 8, 0, tzinfo=UTC)
@@ -163,6 +171,110 @@ def test_paused_campaign_holds_its_queued_mail(
     assert engine.schedule(MONDAY + timedelta(minutes=31)).requeued == 1
     assert rt.sender.deliver(held.id).status == "sent"
     assert [m.rcpt_tos for m in smtp_server.messages] == [["other@example.com"]]
+
+
+def test_a_pause_in_the_middle_of_a_claim_group_holds_the_rest(
+    engine: Engine, smtp_server: SmtpServer
+) -> None:
+    """Two rows claimed together; the first is refused by policy and pauses the campaign:
+    the second is given back and claimed again, so it waits like any paused mail."""
+    write_campaign(engine.rt, THREE_STEPS)
+    add_lead(engine.rt, "policy@example.com", MONDAY - timedelta(days=1))
+    add_lead(engine.rt, "other@example.com", MONDAY - timedelta(days=1))
+    smtp_server.reject("policy@example.com", "550 5.7.1 message refused by policy")
+    engine.hold_broker()
+    engine.schedule(MONDAY)
+    by_address = {first_address(engine, row): row for row in messages(engine.rt)}
+    ids = [by_address["policy@example.com"].id, by_address["other@example.com"].id]
+
+    outcomes = engine.rt.sender.deliver_many(ids)
+    assert [outcome.status for outcome in outcomes] == ["failed", "not claimable"]
+    held = {row.id: row for row in messages(engine.rt)}[ids[1]]
+    assert (held.status, held.attempts) == ("queued", 0)
+    assert smtp_server.messages == []
+
+
+def test_transport_errors_are_counted_after_the_sends_before_them(
+    engine: Engine, smtp_server: SmtpServer
+) -> None:
+    """A success resets the campaign's count of transport errors; the 451 that came
+    after it in the same claim group must still count (recorded in their own order)."""
+    write_campaign(engine.rt, THREE_STEPS)
+    add_lead(engine.rt, "first@example.com", MONDAY - timedelta(days=1))
+    add_lead(engine.rt, "second@example.com", MONDAY - timedelta(days=1))
+    engine.hold_broker()
+    engine.schedule(MONDAY)
+    with unit_of_work(engine.rt.sessions) as session:
+        session.get_one(CampaignState, "drip").consecutive_failures = 3
+    smtp_server.reject("second@example.com", "451 4.3.0 try later")
+    by_address = {first_address(engine, row): row for row in messages(engine.rt)}
+    ids = [by_address["first@example.com"].id, by_address["second@example.com"].id]
+
+    outcomes = engine.rt.sender.deliver_many(ids)
+    assert [outcome.status for outcome in outcomes] == ["sent", "retry"]
+    with unit_of_work(engine.rt.sessions) as session:
+        assert session.get_one(CampaignState, "drip").consecutive_failures == 1
+
+
+def test_a_claim_older_than_its_freshness_is_checked_again(
+    engine: Engine, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Claimed together, but the first send took longer than CLAIM_FRESH_S: the second
+    row is claimed again, and a consent withdrawn meanwhile stops it."""
+    monkeypatch.setattr(sender_module, "CLAIM_FRESH_S", 0.0)
+    write_campaign(engine.rt, THREE_STEPS)
+    add_lead(engine.rt, "first@example.com", MONDAY - timedelta(days=1))
+    second = add_lead(engine.rt, "second@example.com", MONDAY - timedelta(days=1))
+    engine.hold_broker()
+    engine.schedule(MONDAY)
+    by_address = {first_address(engine, row): row for row in messages(engine.rt)}
+    ids = [by_address["first@example.com"].id, by_address["second@example.com"].id]
+    sender = engine.rt.sender
+    monkeypatch.setattr(sender, "transport", WithdrawsOnFirstSend(sender.transport, engine, second))
+
+    outcomes = sender.deliver_many(ids)
+    assert [outcome.status for outcome in outcomes] == ["sent", "suppressed"]
+    assert [m.rcpt_tos for m in smtp_server.messages] == [["first@example.com"]]
+    rows = {row.id: row for row in messages(engine.rt)}
+    assert (rows[ids[1]].status, rows[ids[1]].attempts) == ("suppressed", 1)
+
+
+class WithdrawsOnFirstSend:
+    """A transport whose first send is slow enough for the lead `lead_id` to withdraw."""
+
+    def __init__(self, transport: Any, engine: Engine, lead_id: int) -> None:
+        self.transport, self.engine, self.lead_id, self.calls = transport, engine, lead_id, 0
+
+    def send(self, envelope_from: str, recipient: str, data: bytes) -> str:
+        self.calls += 1
+        if self.calls == 1:
+            withdraw(self.engine.rt, self.lead_id, "newsletter", MONDAY)
+        response: str = self.transport.send(envelope_from, recipient, data)
+        return response
+
+
+def test_an_error_reading_committed_claims_gives_them_back(
+    engine: Engine, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL commits a claim before its rows are read: if reading them fails, the
+    rows go back to `queued` (they would otherwise end `unknown`, never sent)."""
+    write_campaign(engine.rt, THREE_STEPS)
+    for name in ("a", "b", "c"):
+        add_lead(engine.rt, f"{name}@example.com", MONDAY - timedelta(days=1))
+    engine.hold_broker()
+    engine.schedule(MONDAY)
+    rows = messages(engine.rt)
+    store = engine.rt.sender.store
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("cannot read the claimed row")
+
+    monkeypatch.setattr(type(store), "_claimed", broken, raising=False)
+    monkeypatch.setattr(type(store), "_claim", broken, raising=False)
+    with pytest.raises(RuntimeError, match="cannot read"):
+        engine.rt.sender.deliver_many([row.id for row in rows])
+    assert {(row.status, row.attempts) for row in messages(engine.rt)} == {("queued", 0)}
+    assert smtp_server.messages == []
 
 
 def failing_build_mime(call: int, error: Exception) -> Callable[[Any], bytes]:
