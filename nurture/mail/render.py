@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+import threading
 import traceback
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -24,10 +25,10 @@ FOOTER_HTML = "_footer.html"
 FOOTER_TEXT = "_footer.txt"
 _MAX_SUBJECTS = 2048
 _MIN_TOKEN = 16  # a shorter last path segment is a word, not a signed token
-# Seconds a loaded template (or a missing `.txt` sibling) is trusted before its file is
-# looked at again. Jinja's auto-reload reads the file's mtime on every render, and the
-# sibling check is one more `stat`: two or three system calls per mail, a twentieth of
-# the sender's CPU. An edited template still shows within this time.
+# Seconds loaded templates (and whether a `.txt` sibling exists) are trusted before their
+# files are looked at again. Jinja's auto-reload reads a file's mtime on every render of
+# it, its parents and includes, and the sibling check is one more `stat`: two or three
+# system calls per mail, a twentieth of the sender's CPU. An edit shows within this time.
 FRESH_FOR = 1.0
 
 
@@ -53,11 +54,11 @@ class Renderer:
     def __init__(self, templates_dir: Path) -> None:
         self._dir = templates_dir
         self._env = make_environment(templates_dir)
+        self._env.auto_reload = False  # the files are looked at by _look_at_files
+        self._looked_at = monotonic()
+        self._looking = threading.Lock()
         self._subjects: dict[str, Template] = {}
-        # By name: the template, or its `.txt` sibling's name (None: there is none), and
-        # when that was looked up (see FRESH_FOR).
-        self._templates: dict[str, tuple[Template, float]] = {}
-        self._siblings: dict[str, tuple[str | None, float]] = {}
+        self._siblings: dict[str, str | None] = {}  # by template: its `.txt` sibling, if any
         # Remote stylesheets are never fetched: a template must not make us request URLs.
         self._inliner = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
 
@@ -97,28 +98,32 @@ class Renderer:
             return self._template(name).render(context)
 
     def _template(self, name: str) -> Template:
-        now = monotonic()
-        cached = self._templates.get(name)
-        if cached is not None and now - cached[1] < FRESH_FOR:
-            return cached[0]
-        template = self._env.get_template(name)  # reloaded if the file changed
-        self._templates[name] = (template, now)
-        return template
+        self._look_at_files()
+        return self._env.get_template(name)
 
     def _sibling_text(self, template: str, context: Mapping[str, Any]) -> str | None:
-        sibling = self._sibling(template)
-        return None if sibling is None else self._file(sibling, context)
+        self._look_at_files()
+        if template not in self._siblings:
+            sibling = str(PurePosixPath(template).with_suffix(".txt"))
+            exists = sibling != template and (self._dir / sibling).is_file()
+            self._siblings[template] = sibling if exists else None
+        sibling_name = self._siblings[template]
+        return None if sibling_name is None else self._file(sibling_name, context)
 
-    def _sibling(self, template: str) -> str | None:
+    def _look_at_files(self) -> None:
+        """At most every FRESH_FOR seconds: if any loaded template's file changed (an
+        extended or included one too), forget them all, and look for siblings again."""
         now = monotonic()
-        cached = self._siblings.get(template)
-        if cached is not None and now - cached[1] < FRESH_FOR:
-            return cached[0]
-        sibling: str | None = str(PurePosixPath(template).with_suffix(".txt"))
-        if sibling == template or not (self._dir / str(sibling)).is_file():
-            sibling = None
-        self._siblings[template] = (sibling, now)
-        return sibling
+        if now - self._looked_at < FRESH_FOR or not self._looking.acquire(blocking=False):
+            return  # fresh enough, or another thread is looking
+        try:
+            self._looked_at = now
+            cache = self._env.cache
+            if cache is not None and not _all_up_to_date(cache):
+                cache.clear()
+            self._siblings.clear()
+        finally:
+            self._looking.release()
 
     @contextmanager
     def _errors(self, name: str) -> Iterator[None]:
@@ -147,6 +152,13 @@ class Renderer:
                 if path.is_relative_to(root):
                     found = (path.relative_to(root).as_posix(), frame.lineno)
         return found
+
+
+def _all_up_to_date(cache: MutableMapping[Any, Template]) -> bool:
+    try:
+        return all(template.is_up_to_date for template in list(cache.values()))
+    except KeyError:  # evicted while listed (Jinja's cache holds 400): look again
+        return False
 
 
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)

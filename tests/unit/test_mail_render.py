@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -306,18 +307,18 @@ def test_an_edited_template_shows_once_the_loaded_one_has_aged(
     clock = FakeMonotonic()
     monkeypatch.setattr(render_module, "monotonic", clock)
     renderer = Renderer(templates)
-    write(templates, "t.html", "<p>first {{ postal_address }}</p>")
-    assert "first" in renderer.render("Hi", "t.html", context()).html
-    write(templates, "t.html", "<p>second {{ postal_address }}</p>")
-    write(templates, "t.txt", "plain {{ unsubscribe_url }} {{ postal_address }}")
+    write(templates, "t.html", "<p>edit-v1 {{ postal_address }}</p>")
+    assert "edit-v1" in renderer.render("Hi", "t.html", context()).html
+    write(templates, "t.html", "<p>edit-v2 {{ postal_address }}</p>")
+    write(templates, "t.txt", "sibling-text {{ unsubscribe_url }} {{ postal_address }}")
     clock.now += render_module.FRESH_FOR / 2
     mail = renderer.render("Hi", "t.html", context())
-    assert "first" in mail.html
-    assert "plain" not in mail.text
+    assert "edit-v1" in mail.html
+    assert "sibling-text" not in mail.text
     clock.now += render_module.FRESH_FOR
     mail = renderer.render("Hi", "t.html", context())
-    assert "second" in mail.html
-    assert mail.text.startswith("plain")
+    assert "edit-v2" in mail.html
+    assert mail.text.startswith("sibling-text")
 
 
 def test_a_removed_text_sibling_is_derived_again(
@@ -326,9 +327,27 @@ def test_a_removed_text_sibling_is_derived_again(
     clock = FakeMonotonic()
     monkeypatch.setattr(render_module, "monotonic", clock)
     renderer = Renderer(templates)
-    write(templates, "t.html", "<p>derived {{ postal_address }}</p>")
-    write(templates, "t.txt", "plain {{ unsubscribe_url }} {{ postal_address }}")
-    assert renderer.render("Hi", "t.html", context()).text.startswith("plain")
+    write(templates, "t.html", "<p>derived-text {{ postal_address }}</p>")
+    write(templates, "t.txt", "sibling-text {{ unsubscribe_url }} {{ postal_address }}")
+    assert renderer.render("Hi", "t.html", context()).text.startswith("sibling-text")
     (templates / "t.txt").unlink()
     clock.now += render_module.FRESH_FOR
-    assert "derived" in renderer.render("Hi", "t.html", context()).text
+    assert "derived-text" in renderer.render("Hi", "t.html", context()).text
+
+
+def test_an_edited_parent_template_shows_too(
+    templates: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A change to a file the template extends is seen as well (once FRESH_FOR passed)."""
+    clock = FakeMonotonic()
+    monkeypatch.setattr(render_module, "monotonic", clock)
+    renderer = Renderer(templates)
+    write(templates, "base.html", "<p>parent-v1 {% block body %}{% endblock %}</p>")
+    write(templates, "t.html", '{% extends "base.html" %}{% block body %}x{% endblock %}')
+    assert "parent-v1" in renderer.render("Hi", "t.html", context()).html
+    write(templates, "base.html", "<p>parent-v2 {% block body %}{% endblock %}</p>")
+    os.utime(templates / "base.html", (1, 1))  # a different mtime, however fast the disk
+    clock.now += render_module.FRESH_FOR / 2
+    assert "parent-v1" in renderer.render("Hi", "t.html", context()).html
+    clock.now += render_module.FRESH_FOR
+    assert "parent-v2" in renderer.render("Hi", "t.html", context()).html
