@@ -116,6 +116,17 @@ def messages(rt: Runtime) -> list[Message]:
         return list(session.scalars(select(Message).order_by(Message.id)))
 
 
+def queued_first_steps(engine: Engine, addresses: Sequence[str], now: datetime) -> list[Message]:
+    """THREE_STEPS for a lead per address, signed up the day before `now`, planned at `now`
+    with the broker held: each lead's queued first step, in the order of `addresses`."""
+    write_campaign(engine.rt, THREE_STEPS)
+    lead_ids = [add_lead(engine.rt, address, now - timedelta(days=1)) for address in addresses]
+    engine.hold_broker()
+    engine.schedule(now)
+    by_lead = {row.lead_id: row for row in messages(engine.rt)}
+    return [by_lead[lead_id] for lead_id in lead_ids]
+
+
 def hourly(start: datetime, end: datetime) -> Iterator[datetime]:
     now = start
     while now <= end:

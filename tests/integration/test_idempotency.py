@@ -15,7 +15,14 @@ from nurture.db import unit_of_work
 from nurture.models import Message
 from nurture.sending.sender import Sender
 from tests.conftest import RuntimeFactory
-from tests.pipeline import THREE_STEPS, Engine, add_lead, messages, write_campaign
+from tests.pipeline import (
+    THREE_STEPS,
+    Engine,
+    add_lead,
+    messages,
+    queued_first_steps,
+    write_campaign,
+)
 from tests.smtp_server import SmtpServer
 
 MONDAY = datetime(2026, 3, 30, 8, 0, tzinfo=UTC)
@@ -149,10 +156,7 @@ def test_an_id_listed_twice_in_a_batch_is_sent_once(
     engine: Engine, smtp_server: SmtpServer
 ) -> None:
     """Both copies fall in one claim group: the row is claimed once and handled once."""
-    write_campaign(engine.rt, THREE_STEPS)
-    add_lead(engine.rt, "once@example.com", MONDAY - timedelta(days=1))
-    engine.schedule(MONDAY)
-    [row] = messages(engine.rt)
+    [row] = queued_first_steps(engine, ["once@example.com"], MONDAY)
     outcomes = engine.rt.sender.deliver_many([row.id, row.id])
     assert [outcome.status for outcome in outcomes] == ["sent", "not claimable"]
     assert len(smtp_server.messages) == 1
@@ -174,12 +178,7 @@ def test_a_chunk_out_of_time_hands_the_rest_back(
         return deliver_many(sender, ids, budget)
 
     monkeypatch.setattr(Sender, "deliver_many", counted)
-    write_campaign(engine.rt, THREE_STEPS)
-    for name in ("a", "b", "c"):
-        add_lead(engine.rt, f"{name}@example.com", MONDAY - timedelta(days=1))
-    engine.hold_broker()
-    engine.schedule(MONDAY)
-    rows = messages(engine.rt)
+    rows = queued_first_steps(engine, ["a@example.com", "b@example.com", "c@example.com"], MONDAY)
     engine.rt.actors.send_messages.send([row.id for row in rows])
     engine.start_worker()
     engine.drain()

@@ -22,6 +22,7 @@ from tests.pipeline import (
     Engine,
     add_lead,
     messages,
+    queued_first_steps,
     suppress_lead,
     withdraw,
     write_campaign,
@@ -178,14 +179,9 @@ def test_a_pause_in_the_middle_of_a_claim_group_holds_the_rest(
 ) -> None:
     """Two rows claimed together; the first is refused by policy and pauses the campaign:
     the second is given back and claimed again, so it waits like any paused mail."""
-    write_campaign(engine.rt, THREE_STEPS)
-    add_lead(engine.rt, "policy@example.com", MONDAY - timedelta(days=1))
-    add_lead(engine.rt, "other@example.com", MONDAY - timedelta(days=1))
+    rows = queued_first_steps(engine, ["policy@example.com", "other@example.com"], MONDAY)
+    ids = [row.id for row in rows]
     smtp_server.reject("policy@example.com", "550 5.7.1 message refused by policy")
-    engine.hold_broker()
-    engine.schedule(MONDAY)
-    by_address = {first_address(engine, row): row for row in messages(engine.rt)}
-    ids = [by_address["policy@example.com"].id, by_address["other@example.com"].id]
 
     outcomes = engine.rt.sender.deliver_many(ids)
     assert [outcome.status for outcome in outcomes] == ["failed", "not claimable"]
@@ -199,16 +195,11 @@ def test_transport_errors_are_counted_after_the_sends_before_them(
 ) -> None:
     """A success resets the campaign's count of transport errors; the 451 that came
     after it in the same claim group must still count (recorded in their own order)."""
-    write_campaign(engine.rt, THREE_STEPS)
-    add_lead(engine.rt, "first@example.com", MONDAY - timedelta(days=1))
-    add_lead(engine.rt, "second@example.com", MONDAY - timedelta(days=1))
-    engine.hold_broker()
-    engine.schedule(MONDAY)
+    rows = queued_first_steps(engine, ["first@example.com", "second@example.com"], MONDAY)
+    ids = [row.id for row in rows]
     with unit_of_work(engine.rt.sessions) as session:
         session.get_one(CampaignState, "drip").consecutive_failures = 3
     smtp_server.reject("second@example.com", "451 4.3.0 try later")
-    by_address = {first_address(engine, row): row for row in messages(engine.rt)}
-    ids = [by_address["first@example.com"].id, by_address["second@example.com"].id]
 
     outcomes = engine.rt.sender.deliver_many(ids)
     assert [outcome.status for outcome in outcomes] == ["sent", "retry"]
@@ -222,21 +213,17 @@ def test_a_claim_older_than_its_freshness_is_checked_again(
     """Claimed together, but the first send took longer than CLAIM_FRESH_S: the second
     row is claimed again, and a consent withdrawn meanwhile stops it."""
     monkeypatch.setattr(sender_module, "CLAIM_FRESH_S", 0.0)
-    write_campaign(engine.rt, THREE_STEPS)
-    add_lead(engine.rt, "first@example.com", MONDAY - timedelta(days=1))
-    second = add_lead(engine.rt, "second@example.com", MONDAY - timedelta(days=1))
-    engine.hold_broker()
-    engine.schedule(MONDAY)
-    by_address = {first_address(engine, row): row for row in messages(engine.rt)}
-    ids = [by_address["first@example.com"].id, by_address["second@example.com"].id]
+    first, second = queued_first_steps(engine, ["first@example.com", "second@example.com"], MONDAY)
+    assert second.lead_id is not None
     sender = engine.rt.sender
-    monkeypatch.setattr(sender, "transport", WithdrawsOnFirstSend(sender.transport, engine, second))
+    withdrawing = WithdrawsOnFirstSend(sender.transport, engine, second.lead_id)
+    monkeypatch.setattr(sender, "transport", withdrawing)
 
-    outcomes = sender.deliver_many(ids)
+    outcomes = sender.deliver_many([first.id, second.id])
     assert [outcome.status for outcome in outcomes] == ["sent", "suppressed"]
     assert [m.rcpt_tos for m in smtp_server.messages] == [["first@example.com"]]
-    rows = {row.id: row for row in messages(engine.rt)}
-    assert (rows[ids[1]].status, rows[ids[1]].attempts) == ("suppressed", 1)
+    after = {row.id: row for row in messages(engine.rt)}[second.id]
+    assert (after.status, after.attempts) == ("suppressed", 1)
 
 
 class WithdrawsOnFirstSend:
@@ -258,12 +245,7 @@ def test_an_error_reading_committed_claims_gives_them_back(
 ) -> None:
     """PostgreSQL commits a claim before its rows are read: if reading them fails, the
     rows go back to `queued` (they would otherwise end `unknown`, never sent)."""
-    write_campaign(engine.rt, THREE_STEPS)
-    for name in ("a", "b", "c"):
-        add_lead(engine.rt, f"{name}@example.com", MONDAY - timedelta(days=1))
-    engine.hold_broker()
-    engine.schedule(MONDAY)
-    rows = messages(engine.rt)
+    rows = queued_first_steps(engine, ["a@example.com", "b@example.com", "c@example.com"], MONDAY)
     store = engine.rt.sender.store
 
     def broken(*args: Any, **kwargs: Any) -> Any:
@@ -299,13 +281,13 @@ def test_a_mail_that_cannot_be_written_fails_alone(
     for name in ("first", "second"):
         add_lead(engine.rt, f"{name}@example.com", MONDAY - timedelta(days=1))
     engine.schedule(MONDAY)
-    rows = sorted(messages(engine.rt), key=lambda row: row.id)
+    rows = messages(engine.rt)
     error = ValueError("not an e-mail address (bad domain)")
     monkeypatch.setattr(sender_module, "build_mime", failing_build_mime(1, error))
     outcomes = engine.rt.sender.deliver_many([row.id for row in rows])
 
     assert [outcome.status for outcome in outcomes] == ["failed", "sent"]
-    first, second = sorted(messages(engine.rt), key=lambda row: row.id)
+    first, second = messages(engine.rt)
     assert (first.status, first.last_error) == ("failed", "not an e-mail address (bad domain)")
     assert second.status == "sent"
     assert len(smtp_server.messages) == 1
@@ -321,12 +303,12 @@ def test_an_unexpected_error_gives_the_claim_back(
     for name in ("first", "second", "third"):
         add_lead(engine.rt, f"{name}@example.com", MONDAY - timedelta(days=1))
     engine.schedule(MONDAY)
-    rows = sorted(messages(engine.rt), key=lambda row: row.id)
+    rows = messages(engine.rt)
     monkeypatch.setattr(sender_module, "build_mime", failing_build_mime(2, RuntimeError("a bug")))
     with pytest.raises(RuntimeError, match="a bug"):
         engine.rt.sender.deliver_many([row.id for row in rows])
 
-    first, second, third = sorted(messages(engine.rt), key=lambda row: row.id)
+    first, second, third = messages(engine.rt)
     assert first.status == "sent"
     assert (second.status, second.attempts) == ("queued", 0)
     assert (third.status, third.attempts) == ("queued", 0)
@@ -357,17 +339,13 @@ def test_stopped_while_handing_over_a_group(
     """Stopped in the middle of a claim group: the sends before are recorded, the row being
     handed over stays `sending` (the server may have it: reported `unknown`, never resent
     by itself), and the group's rows not reached go back to `queued`, uncounted."""
-    write_campaign(engine.rt, THREE_STEPS)
-    for number in range(4):
-        add_lead(engine.rt, f"lead{number}@example.com", MONDAY - timedelta(days=1))
-    engine.schedule(MONDAY)
-    rows = sorted(messages(engine.rt), key=lambda row: row.id)
+    rows = queued_first_steps(engine, [f"lead{n}@example.com" for n in range(4)], MONDAY)
     sender = engine.rt.sender
     monkeypatch.setattr(sender, "transport", BreaksOnCall(sender.transport, 3))
     with pytest.raises(KeyboardInterrupt):
         sender.deliver_many([row.id for row in rows])
 
-    states = [(row.status, row.attempts) for row in sorted(messages(engine.rt), key=lambda r: r.id)]
+    states = [(row.status, row.attempts) for row in messages(engine.rt)]
     assert states == [("sent", 1), ("sent", 1), ("sending", 1), ("queued", 0)]
     assert len(smtp_server.messages) == 2
     with unit_of_work(engine.rt.sessions) as session:

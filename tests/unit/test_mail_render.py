@@ -299,13 +299,19 @@ class FakeMonotonic:
         return self.now
 
 
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeMonotonic:
+    """The renderer's sense of elapsed time, moved by hand."""
+    fake = FakeMonotonic()
+    monkeypatch.setattr(render_module, "monotonic", fake)
+    return fake
+
+
 def test_an_edited_template_shows_once_the_loaded_one_has_aged(
-    templates: Path, monkeypatch: pytest.MonkeyPatch
+    templates: Path, clock: FakeMonotonic
 ) -> None:
     """Files are looked at again at most every FRESH_FOR seconds, not for every mail: a
     template edited, a `.txt` sibling added, both show within that time."""
-    clock = FakeMonotonic()
-    monkeypatch.setattr(render_module, "monotonic", clock)
     renderer = Renderer(templates)
     write(templates, "t.html", "<p>edit-v1 {{ postal_address }}</p>")
     assert "edit-v1" in renderer.render("Hi", "t.html", context()).html
@@ -321,11 +327,7 @@ def test_an_edited_template_shows_once_the_loaded_one_has_aged(
     assert mail.text.startswith("sibling-text")
 
 
-def test_a_removed_text_sibling_is_derived_again(
-    templates: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    clock = FakeMonotonic()
-    monkeypatch.setattr(render_module, "monotonic", clock)
+def test_a_removed_text_sibling_is_derived_again(templates: Path, clock: FakeMonotonic) -> None:
     renderer = Renderer(templates)
     write(templates, "t.html", "<p>derived-text {{ postal_address }}</p>")
     write(templates, "t.txt", "sibling-text {{ unsubscribe_url }} {{ postal_address }}")
@@ -335,12 +337,8 @@ def test_a_removed_text_sibling_is_derived_again(
     assert "derived-text" in renderer.render("Hi", "t.html", context()).text
 
 
-def test_an_edited_parent_template_shows_too(
-    templates: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_an_edited_parent_template_shows_too(templates: Path, clock: FakeMonotonic) -> None:
     """A change to a file the template extends is seen as well (once FRESH_FOR passed)."""
-    clock = FakeMonotonic()
-    monkeypatch.setattr(render_module, "monotonic", clock)
     renderer = Renderer(templates)
     write(templates, "base.html", "<p>parent-v1 {% block body %}{% endblock %}</p>")
     write(templates, "t.html", '{% extends "base.html" %}{% block body %}x{% endblock %}')
